@@ -7,7 +7,7 @@ result object whose checks say what failed (see :mod:`vc_core.proofs`).
 The tree::
 
     VcCoreError
-    ├── MalformedInputError          the input is not what the spec allows (PARSING / MALFORMED_VALUE)
+    ├── MalformedInputError          the input is not what the spec allows
     │   ├── UnsafeJsonLdError        safe mode: a term or type does not expand to an absolute IRI
     │   ├── UnsafeValueError         a float that does not round-trip, a control character
     │   └── ContextNotAllowedError   a context URL outside contexts/manifest.json (never fetched)
@@ -16,7 +16,7 @@ The tree::
     │   ├── DidSyntaxError           not a DID of the method claimed
     │   └── DidResolutionError       no DID document could be had for the DID
     ├── StatusListError              a status list that cannot be decoded or is too short
-    └── ModelValidationError         micro-credential model input that breaks a rule (names every field)
+    └── ModelValidationError         micro-credential input that breaks rules (names every field)
 
 Each error carries ``code`` (a stable machine-readable string) and ``problem_type``, the
 ProblemDetails ``type`` URL from the spec that defines it (VCDM 2.0 §7.2, VC-DI §4.7,

@@ -42,12 +42,16 @@ class PinnedDocumentLoader:
         self._parsed: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def from_manifest(cls, manifest_path: Path = MANIFEST_PATH) -> PinnedDocumentLoader:
+    def from_manifest(
+        cls, manifest_path: Path = MANIFEST_PATH, *, include_test_contexts: bool = False
+    ) -> PinnedDocumentLoader:
+        """The loader over a manifest; ``"use": "test"`` entries only when asked for."""
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         base = manifest_path.parent
         entries = {
             url: ContextEntry(url=url, path=base / item["file"], sha256=item["sha256"])
             for url, item in manifest["contexts"].items()
+            if include_test_contexts or item.get("use", "production") == "production"
         }
         return cls(entries)
 
@@ -92,6 +96,10 @@ class PinnedDocumentLoader:
 
 
 @cache
-def default_loader() -> PinnedDocumentLoader:
-    """The loader over ``contexts/manifest.json`` (one per process)."""
-    return PinnedDocumentLoader.from_manifest()
+def default_loader(*, include_test_contexts: bool = False) -> PinnedDocumentLoader:
+    """The loader over ``contexts/manifest.json`` (one of each kind per process).
+
+    ``include_test_contexts`` adds the contexts pinned for test vectors and conformance
+    suites (the VCDM examples context, the citizenship vocabulary); production never needs them.
+    """
+    return PinnedDocumentLoader.from_manifest(include_test_contexts=include_test_contexts)

@@ -288,8 +288,27 @@ class OxigraphCanonicalizer:
         except (SyntaxError, ValueError) as exc:
             raise MalformedInputError(f"JSON-LD could not be converted to RDF: {exc}") from exc
 
+    def _inline_nested(self, node: Any) -> Any:
+        """The document with every embedded ``@context`` (e.g. of a VC in a VP) inlined."""
+        if isinstance(node, list):
+            return [self._inline_nested(item) for item in node]
+        if isinstance(node, dict):
+            return {
+                key: self._inline(value) if key == "@context" else self._inline_nested(value)
+                for key, value in node.items()
+            }
+        return node
+
+    def _body(self, document: JsonObject) -> dict[str, Any]:
+        if "@context" not in document:
+            raise MalformedInputError("a JSON-LD document needs an @context")
+        return {
+            key: self._contexts(document) if key == "@context" else self._inline_nested(value)
+            for key, value in document.items()
+        }
+
     def _fast(self, document: JsonObject) -> str:
-        return self._serialize(self._parse({**document, "@context": self._contexts(document)}))
+        return self._serialize(self._parse(self._body(document)))
 
     def _verdict(self, document: JsonObject) -> tuple[_ShapeVerdict | None, str | None]:
         """The shape's verdict, or (on a first sight) pyld's canonical form after judging it."""
@@ -333,7 +352,7 @@ class OxigraphCanonicalizer:
                 doc_reference if doc_reference is not None else self.canonize(document),
                 config_reference if config_reference is not None else self.canonize(proof_config),
             )
-        doc_body = {k: v for k, v in document.items() if k != "@context"}
+        doc_body = {k: v for k, v in self._body(document).items() if k != "@context"}
         config_body = {k: v for k, v in proof_config.items() if k != "@context"}
         config_body["@id"] = "_:" + self._proof_label
         quads = self._parse(

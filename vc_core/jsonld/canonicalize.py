@@ -34,7 +34,13 @@ from pyld import jsonld
 
 from vc_core.errors import ContextNotAllowedError, MalformedInputError, UnsafeJsonLdError
 from vc_core.jsonld.loader import PinnedDocumentLoader, default_loader
-from vc_core.jsonld.safe_mode import check_expanded, check_values, is_absolute_iri
+from vc_core.jsonld.safe_mode import (
+    check_expanded,
+    check_values,
+    has_control_character,
+    is_absolute_iri,
+    is_safe_float,
+)
 
 __all__ = [
     "Canonicalizer",
@@ -141,10 +147,16 @@ class _InlineContextError(Exception):
     """An inline context can define any term: such documents are not cached by shape."""
 
 
+class _UnsafeValueSeen(Exception):
+    """A value :func:`check_values` refuses; it is re-run to say where."""
+
+
 def _value_shape(node: Any, exact: bool) -> Any:
     if isinstance(node, dict):
         items = []
         for key, value in sorted(node.items()):
+            if has_control_character(key):
+                raise _UnsafeValueSeen
             if key == "@context":
                 if not (
                     isinstance(value, str)
@@ -158,6 +170,8 @@ def _value_shape(node: Any, exact: bool) -> Any:
     if isinstance(node, list):
         return ("[", *(_value_shape(v, exact) for v in node))
     if isinstance(node, str):
+        if has_control_character(node):
+            raise _UnsafeValueSeen
         if exact:
             return node
         # Absolute IRIs and other text behave alike for every kind of term except @id and
@@ -165,6 +179,8 @@ def _value_shape(node: Any, exact: bool) -> Any:
         return "\x00iri" if is_absolute_iri(node) else "\x00text"
     if node is None:
         return "\x00null"
+    if isinstance(node, float) and not is_safe_float(node):
+        raise _UnsafeValueSeen
     return type(node).__name__
 
 
@@ -175,11 +191,15 @@ def shape_key(document: JsonObject) -> str | None:
     one ``@vocab``-typed term of the pinned contexts) are kept exactly; other strings by kind
     (absolute IRI or blank node, or text); numbers, booleans and null by type. Returns ``None``
     for a document with an inline context anywhere, whose safety is then checked every time.
+    Raises like :func:`~vc_core.jsonld.safe_mode.check_values` on unsafe values.
     """
     try:
         shape = _value_shape(document, False)
     except _InlineContextError:
         return None
+    except _UnsafeValueSeen:
+        check_values(document)
+        raise AssertionError("check_values accepted what the shape walk refused") from None
     return hashlib.sha256(repr(shape).encode("utf-8")).hexdigest()
 
 
@@ -315,7 +335,6 @@ class OxigraphCanonicalizer:
         key = shape_key(document)
         verdict = self._shapes.get(key) if key is not None else None
         if verdict is not None:
-            check_values(document)
             return verdict, None
         reference = self._reference.canonize(document)
         if key is not None:
@@ -366,11 +385,13 @@ class OxigraphCanonicalizer:
                 config_quads.append(quad)
             else:
                 doc_quads.append(quad)
-        if len(doc_quads) != doc_verdict.quad_count or len(config_quads) != (
-            config_verdict.quad_count
+        doc_nquads, config_nquads = self._serialize(doc_quads), self._serialize(config_quads)
+        if (doc_nquads.count("\n"), config_nquads.count("\n")) != (
+            doc_verdict.quad_count,
+            config_verdict.quad_count,
         ):
             return self._reference.canonize(document), self._reference.canonize(proof_config)
-        return self._serialize(doc_quads), self._serialize(config_quads)
+        return doc_nquads, config_nquads
 
 
 _DEFAULT: OxigraphCanonicalizer | None = None

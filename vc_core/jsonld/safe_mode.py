@@ -22,7 +22,13 @@ from typing import Any
 
 from vc_core.errors import UnsafeJsonLdError, UnsafeValueError
 
-__all__ = ["check_expanded", "check_values", "is_absolute_iri"]
+__all__ = [
+    "check_expanded",
+    "check_values",
+    "has_control_character",
+    "is_absolute_iri",
+    "is_safe_float",
+]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The test JSON-LD processors (pyld, jsonld.js) apply: a scheme, a colon, no white space.
@@ -32,6 +38,15 @@ _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
 def is_absolute_iri(value: str) -> bool:
     """True for ``scheme:…`` strings (RFC 3987 absolute IRI syntax, as JSON-LD tests it)."""
     return _ABSOLUTE_IRI.match(value) is not None
+
+
+def has_control_character(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def is_safe_float(value: float) -> bool:
+    """Finite, and equal to itself after the ``xsd:double`` canonical form's 15 digits."""
+    return math.isfinite(value) and (value.is_integer() or float(f"{value:.15E}") == value)
 
 
 def _check_string(text: str, path: str) -> None:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import base58
 import rfc8785
-from multiformats import multibase
 
 from vc_core.errors import (
     SECURITY_PROBLEM,
@@ -211,7 +211,7 @@ def add_proof(
     proof = dict(options)
     if suite.canonicalization == "jcs" and "@context" in config:
         proof["@context"] = config["@context"]
-    proof["proofValue"] = multibase.encode(signature, "base58btc")
+    proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
     existing = document.get("proof")
     secured = dict(document)
     if existing is None:
@@ -304,12 +304,12 @@ def _verify_one(
         exact = suite.canonicalization == "rdfc"
         if (actual != expected) if exact else (actual[: len(expected)] != expected):
             return _fail(proof, "context_mismatch", "the proof's @context is not the document's")
-    try:
-        signature = bytes(multibase.decode(value))
-    except (ValueError, KeyError):
-        return _fail(proof, "malformed_proof", "proofValue is not multibase")
     if not value.startswith("z"):
-        return _fail(proof, "malformed_proof", "proofValue must be base58btc (z…)")
+        return _fail(proof, "malformed_proof", "proofValue must be multibase base58btc (z…)")
+    try:
+        signature = base58.b58decode(value[1:])
+    except ValueError:
+        return _fail(proof, "malformed_proof", "proofValue is not valid base58btc")
     try:
         key = resolve_key(vm, expected_purpose)
     except (DidError, KeyFormatError) as exc:

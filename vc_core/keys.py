@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -65,14 +66,20 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64url_decode(text: str) -> bytes:
-    """Strict base64url without padding; raises :class:`KeyFormatError` on anything else."""
-    if not isinstance(text, str) or "=" in text:
+    """Strict RFC 7515 §2 base64url: URL-safe alphabet, no padding, canonical trailing bits.
+
+    Raises :class:`KeyFormatError` on anything else (``+``, ``/``, ``=``, stray characters).
+    """
+    if not isinstance(text, str) or _B64URL.fullmatch(text) is None or len(text) % 4 == 1:
         raise KeyFormatError("expected unpadded base64url text")
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise KeyFormatError("invalid base64url") from exc
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(raw) != text:
+        raise KeyFormatError("base64url text with non-zero trailing bits")
+    return raw
 
 
 def _multibase_z(data: bytes) -> str:
@@ -146,7 +153,9 @@ class PublicKey:
     def raw(self) -> bytes:
         """Ed25519: 32 bytes; P-256: the 33-byte compressed point."""
         if isinstance(self._key, ed25519.Ed25519PublicKey):
-            return self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            return self._key.public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
         return self._key.public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
         )
@@ -221,9 +230,7 @@ class PrivateKey:
                 return cls(key_type, ed25519.Ed25519PrivateKey.from_private_bytes(raw))
             if len(raw) != _P256_COORD:
                 raise KeyFormatError("a P-256 private key has 32 bytes")
-            return cls(
-                key_type, ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
-            )
+            return cls(key_type, ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1()))
         except ValueError as exc:
             raise KeyFormatError(f"invalid {key_type} private key: {exc}") from exc
 
@@ -259,7 +266,9 @@ class PrivateKey:
 
     def to_multikey(self) -> str:
         """``secretKeyMultibase``: never publish it."""
-        return _multibase_z(bytes(multicodec.wrap(_PRIV_CODEC[self.key_type], self.private_bytes())))
+        return _multibase_z(
+            bytes(multicodec.wrap(_PRIV_CODEC[self.key_type], self.private_bytes()))
+        )
 
     def to_jwk(self) -> dict[str, str]:
         return {**self.public_key.to_jwk(), "d": b64url_encode(self.private_bytes())}

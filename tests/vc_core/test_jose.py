@@ -1,13 +1,16 @@
 """vc_core.jose: JWS recipes and VC-JOSE-COSE 1.0 (vc+jwt / vp+jwt).
 
 Data: ``tests/data/jose/rfc_vectors.json`` (RFC 8037 A.4, RFC 7515 A.3), ``cases.json`` (fixed
-hostile tokens, see ``make_cases.py``) and ``w3c/`` (inputs of w3c/vc-jose-cose-test-suite).
+hostile tokens, see ``make_cases.py``) and ``w3c_suite.json`` (our expectations for the inputs
+of w3c/vc-jose-cose-test-suite, which are read from ``$MCRED_VC_JOSE_COSE_SUITE_DIR`` or
+``shared/reference/vc-jose-cose-test-suite/tests/input``; those tests skip when it is absent).
 jwcrypto is used here only as an independent second implementation.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
+from tests.conftest import REFERENCE
 from vc_core.errors import MalformedInputError
 from vc_core.jose import (
     SUPPORTED_JWS_ALGS,
@@ -52,7 +56,23 @@ def _at(text: str) -> datetime:
 
 RFC = _load("rfc_vectors.json")["vectors"]
 CASES = _load("cases.json")
-W3C = _load("w3c/manifest.json")
+W3C = _load("w3c_suite.json")
+W3C_DIR = Path(
+    os.environ.get(
+        "MCRED_VC_JOSE_COSE_SUITE_DIR",
+        str(REFERENCE / "vc-jose-cose-test-suite" / "tests" / "input"),
+    )
+)
+needs_w3c_suite = pytest.mark.skipif(
+    not W3C_DIR.is_dir(),
+    reason=f"the vc-jose-cose-test-suite inputs are not at {W3C_DIR} "
+    "(set MCRED_VC_JOSE_COSE_SUITE_DIR to its tests/input folder)",
+)
+
+
+def _w3c_json(name: str) -> Any:
+    return json.loads((W3C_DIR / name).read_text(encoding="utf-8"))
+
 
 ED = PrivateKey.generate(KeyType.ED25519)
 P256 = PrivateKey.generate(KeyType.P256)
@@ -190,22 +210,17 @@ def test_decode_unverified_header_is_as_strict_as_verify(case: dict[str, Any]) -
 
 # -- W3C vc-jose-cose-test-suite ----------------------------------------------------------------
 
-_W3C_PRIVATE = {
-    name: PrivateKey.from_jwk(
-        {
-            k: v
-            for k, v in _load(f"w3c/{file}")["secretKeyJwk"].items()
-            if k in {"kty", "crv", "x", "y", "d"}
-        }
-    )
-    for name, file in W3C["keys"].items()
-}
+
+def _w3c_private(name: str) -> PrivateKey:
+    jwk = _w3c_json(W3C["keys"][name])["secretKeyJwk"]
+    return PrivateKey.from_jwk({k: v for k, v in jwk.items() if k in {"kty", "crv", "x", "y", "d"}})
 
 
+@needs_w3c_suite
 @pytest.mark.parametrize("case", W3C["verify"], ids=lambda c: f"{c['test']}-{c['file']}")
 def test_w3c_suite_verify(case: dict[str, Any]) -> None:
-    token = (DATA / "w3c" / case["file"]).read_text(encoding="utf-8").strip()
-    key = _W3C_PRIVATE[case["key"]].public_key
+    token = (W3C_DIR / case["file"]).read_text(encoding="utf-8").strip()
+    key = _w3c_private(case["key"]).public_key
     now = _at(W3C["now"])
 
     def run() -> Any:
@@ -230,10 +245,11 @@ def test_w3c_suite_verify(case: dict[str, Any]) -> None:
         assert result.reason == JoseFailure(case["reason"])
 
 
+@needs_w3c_suite
 @pytest.mark.parametrize("case", W3C["issue"], ids=lambda c: f"{c['test']}-{c['file']}")
 def test_w3c_suite_issue(case: dict[str, Any]) -> None:
-    document = _load(f"w3c/{case['file']}")
-    key = _W3C_PRIVATE[case["key"]]
+    document = _w3c_json(case["file"])
+    key = _w3c_private(case["key"])
     kid = "https://example.issuer/vc-jose-cose#key-1"
     if case["function"] == "sign_vc_jwt":
         token = sign_vc_jwt(document, key, kid=kid)

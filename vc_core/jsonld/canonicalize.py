@@ -4,25 +4,16 @@ Two engines produce byte-identical canonical N-Quads:
 
 * :class:`PyldCanonicalizer` — the reference: pyld expands (with the pinned loader), converts
   to RDF and runs RDFC-1.0 (pyld calls it ``URDNA2015``; the algorithm is passed explicitly).
-* :class:`OxigraphCanonicalizer` — the fast path: pyoxigraph parses the JSON-LD with the pinned
-  contexts inlined, and canonicalizes with ``RDFC_1_0``. A differential test holds it to pyld's
-  output on every document of the test corpus.
+* :class:`OxigraphCanonicalizer` — the fast path: RDFC-1.0 on pyoxigraph, fed either from an
+  RDF template of the document's shape or from pyoxigraph's JSON-LD parser, and held to pyld
+  shape by shape (see the class). A differential test holds it to pyld on the test corpus.
 
-Both refuse unsafe documents (see :mod:`vc_core.jsonld.safe_mode`). pyld is the judge of
-safety: the fast path asks pyld once per document *shape* (:func:`shape_key`: keys,
-contexts, type values and the kind of every other value) and remembers the shapes that
-passed, so a stream of credentials built from one template pays the pyld check once.
-
-:meth:`Canonicalizer.canonize_pair` canonicalizes a document and a proof configuration that
-share one ``@context`` (as every ``*-rdfc-*`` cryptosuite does, VC-DI EdDSA §3.2.5); the fast
-path parses both in one pass so the contexts are processed once.
+Both refuse unsafe documents (see :mod:`vc_core.jsonld.safe_mode`); pyld is the judge.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -34,20 +25,14 @@ from pyld import jsonld
 
 from vc_core.errors import ContextNotAllowedError, MalformedInputError, UnsafeJsonLdError
 from vc_core.jsonld.loader import PinnedDocumentLoader, default_loader
-from vc_core.jsonld.safe_mode import (
-    check_expanded,
-    check_values,
-    has_control_character,
-    is_absolute_iri,
-    is_safe_float,
-)
+from vc_core.jsonld.safe_mode import check_expanded, check_values
+from vc_core.jsonld.shapes import RdfTemplate, Shape, shape_of
 
 __all__ = [
     "Canonicalizer",
     "OxigraphCanonicalizer",
     "PyldCanonicalizer",
     "default_canonicalizer",
-    "shape_key",
 ]
 
 JsonObject = Mapping[str, Any]
@@ -140,74 +125,13 @@ class PyldCanonicalizer:
 
 # --- the fast path ----------------------------------------------------------------------------
 
-_TYPE_KEYS = frozenset({"@type", "type", "proofPurpose"})
-
-
-class _InlineContextError(Exception):
-    """An inline context can define any term: such documents are not cached by shape."""
-
-
-class _UnsafeValueSeen(Exception):
-    """A value :func:`check_values` refuses; it is re-run to say where."""
-
-
-def _value_shape(node: Any, exact: bool) -> Any:
-    if isinstance(node, dict):
-        items = []
-        for key, value in sorted(node.items()):
-            if has_control_character(key):
-                raise _UnsafeValueSeen
-            if key == "@context":
-                if not (
-                    isinstance(value, str)
-                    or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-                ):
-                    raise _InlineContextError
-                items.append((key, repr(value)))
-            else:
-                items.append((key, _value_shape(value, key in _TYPE_KEYS)))
-        return tuple(items)
-    if isinstance(node, list):
-        return ("[", *(_value_shape(v, exact) for v in node))
-    if isinstance(node, str):
-        if has_control_character(node):
-            raise _UnsafeValueSeen
-        if exact:
-            return node
-        # Absolute IRIs and other text behave alike for every kind of term except @id and
-        # @vocab ones, where text would become a relative IRI and be dropped: tell them apart.
-        return "\x00iri" if is_absolute_iri(node) else "\x00text"
-    if node is None:
-        return "\x00null"
-    if isinstance(node, float) and not is_safe_float(node):
-        raise _UnsafeValueSeen
-    return type(node).__name__
-
-
-def shape_key(document: JsonObject) -> str | None:
-    """A digest of everything JSON-LD expansion's dropping behaviour depends on.
-
-    Keys, ``@context`` values and type values (``type``, ``@type``, and ``proofPurpose``, the
-    one ``@vocab``-typed term of the pinned contexts) are kept exactly; other strings by kind
-    (absolute IRI or blank node, or text); numbers, booleans and null by type. Returns ``None``
-    for a document with an inline context anywhere, whose safety is then checked every time.
-    Raises like :func:`~vc_core.jsonld.safe_mode.check_values` on unsafe values.
-    """
-    try:
-        shape = _value_shape(document, False)
-    except _InlineContextError:
-        return None
-    except _UnsafeValueSeen:
-        check_values(document)
-        raise AssertionError("check_values accepted what the shape walk refused") from None
-    return hashlib.sha256(repr(shape).encode("utf-8")).hexdigest()
-
 
 @dataclass(frozen=True)
 class _ShapeVerdict:
-    """What pyld said about one document shape: safe, and whether pyoxigraph agreed."""
+    """What pyld said about one document shape, and which fast route reproduced it."""
 
-    fast_path_agrees: bool
+    template: RdfTemplate | None
+    parser_agrees: bool
     quad_count: int
 
 
@@ -232,14 +156,16 @@ class _ShapeCache:
 
 
 class OxigraphCanonicalizer:
-    """pyoxigraph RDFC-1.0 with the pinned contexts inlined, held to pyld shape by shape.
+    """RDFC-1.0 on pyoxigraph, held to pyld document shape by document shape.
 
-    The first document of a shape (see :func:`shape_key`) is canonicalized by both engines:
-    pyld's result is returned, and the shape is remembered as safe, with its quad count and
-    whether pyoxigraph produced the same bytes. Later documents of that shape take the fast
-    path only when pyoxigraph agreed, and fall back to pyld if pyoxigraph's quad count ever
-    differs. pyoxigraph 0.5 is known to lose the properties of a node nested under a
-    type-scoped context (the W3C ``employ`` vectors): such shapes always go to pyld.
+    The first document of a shape (:func:`~vc_core.jsonld.shapes.shape_of`) is judged by pyld
+    (safe mode, canonical N-Quads: that answer is returned) and two fast routes are tried on
+    it: an :class:`~vc_core.jsonld.shapes.RdfTemplate` (no JSON-LD processing at all) and
+    pyoxigraph's own JSON-LD parser with the pinned contexts inlined. A route is remembered
+    only if it reproduced pyld's bytes; later documents of the shape take the first trusted
+    route, and fall back to pyld if its quad count ever differs. pyoxigraph 0.5's parser loses
+    the properties of nodes nested under type-scoped contexts (the W3C ``employ`` vectors),
+    which this catches.
     """
 
     def __init__(
@@ -252,9 +178,6 @@ class OxigraphCanonicalizer:
         self._reference = PyldCanonicalizer(self._loader)
         self._shapes = _ShapeCache(shape_cache_size)
         self._inlined: dict[str, Any] = {}
-        # The proof configuration's blank node gets a label no document can guess, so its
-        # quads can be told apart from the document's after one shared parse.
-        self._proof_label = "pc" + secrets.token_hex(16)
 
     # -- contexts -----------------------------------------------------------------------------
     def _inline_context(self, url: str) -> Any:
@@ -330,68 +253,47 @@ class OxigraphCanonicalizer:
     def _fast(self, document: JsonObject) -> str:
         return self._serialize(self._parse(self._body(document)))
 
-    def _verdict(self, document: JsonObject) -> tuple[_ShapeVerdict | None, str | None]:
-        """The shape's verdict, or (on a first sight) pyld's canonical form after judging it."""
-        key = shape_key(document)
-        verdict = self._shapes.get(key) if key is not None else None
-        if verdict is not None:
-            return verdict, None
+    def _judge(self, document: JsonObject) -> tuple[_ShapeVerdict | None, Shape | None, str | None]:
+        """(verdict, shape) for a known shape, or (None, shape, pyld's N-Quads) on first sight."""
+        try:
+            shape = shape_of(document)
+        except ValueError:
+            check_values(document)
+            raise AssertionError("safe mode accepted what the shape walk refused") from None
+        if shape is not None:
+            verdict = self._shapes.get(shape.key)
+            if verdict is not None:
+                return verdict, shape, None
         reference = self._reference.canonize(document)
-        if key is not None:
-            agrees = self._fast(document) == reference
-            self._shapes.put(key, _ShapeVerdict(agrees, reference.count("\n")))
-        return None, reference
+        if shape is not None:
+            template = RdfTemplate.build(document, shape, self._loader)
+            if template is not None and self._from_template(template, shape) != reference:
+                template = None
+            parser_agrees = template is None and self._fast(document) == reference
+            quad_count = reference.count("\n")
+            self._shapes.put(shape.key, _ShapeVerdict(template, parser_agrees, quad_count))
+        return None, shape, reference
+
+    def _from_template(self, template: RdfTemplate, shape: Shape) -> str:
+        return self._serialize(template.instantiate(shape.values))
 
     def canonize(self, document: JsonObject) -> str:
-        verdict, reference = self._verdict(document)
+        verdict, shape, reference = self._judge(document)
         if reference is not None:
             return reference
-        assert verdict is not None  # noqa: S101 - _verdict returns one of the two
-        if verdict.fast_path_agrees:
+        if verdict is None or shape is None:  # pragma: no cover - _judge gives one or the other
+            return self._reference.canonize(document)
+        result = None
+        if verdict.template is not None:
+            result = self._from_template(verdict.template, shape)
+        elif verdict.parser_agrees:
             result = self._fast(document)
-            if result.count("\n") == verdict.quad_count:
-                return result
+        if result is not None and result.count("\n") == verdict.quad_count:
+            return result
         return self._reference.canonize(document)
 
     def canonize_pair(self, document: JsonObject, proof_config: JsonObject) -> tuple[str, str]:
-        doc_verdict, doc_reference = self._verdict(document)
-        config_verdict, config_reference = self._verdict(proof_config)
-        ctx = document.get("@context")
-        if (
-            doc_verdict is None
-            or config_verdict is None
-            or not (doc_verdict.fast_path_agrees and config_verdict.fast_path_agrees)
-            or proof_config.get("@context") != ctx
-            or "@graph" in document
-            or "@id" in proof_config
-            or "id" in proof_config
-            or any(isinstance(v, dict | list) for v in proof_config.values() if v is not ctx)
-        ):
-            return (
-                doc_reference if doc_reference is not None else self.canonize(document),
-                config_reference if config_reference is not None else self.canonize(proof_config),
-            )
-        doc_body = {k: v for k, v in self._body(document).items() if k != "@context"}
-        config_body = {k: v for k, v in proof_config.items() if k != "@context"}
-        config_body["@id"] = "_:" + self._proof_label
-        quads = self._parse(
-            {"@context": self._contexts(document), "@graph": [doc_body, config_body]}
-        )
-        doc_quads: list[ox.Quad] = []
-        config_quads: list[ox.Quad] = []
-        for quad in quads:
-            subject = quad.subject
-            if isinstance(subject, ox.BlankNode) and subject.value == self._proof_label:
-                config_quads.append(quad)
-            else:
-                doc_quads.append(quad)
-        doc_nquads, config_nquads = self._serialize(doc_quads), self._serialize(config_quads)
-        if (doc_nquads.count("\n"), config_nquads.count("\n")) != (
-            doc_verdict.quad_count,
-            config_verdict.quad_count,
-        ):
-            return self._reference.canonize(document), self._reference.canonize(proof_config)
-        return doc_nquads, config_nquads
+        return self.canonize(document), self.canonize(proof_config)
 
 
 _DEFAULT: OxigraphCanonicalizer | None = None

@@ -106,3 +106,38 @@ def test_generated_credentials_match(values: dict[str, Any]) -> None:
         },
     }
     assert FAST._fast(document) == PYLD.canonize(document)
+
+
+_tricky_text = st.one_of(
+    _text,
+    st.sampled_from(["{0}", "{}}", '"', "\\", "\\n", "a\nb\r\nc\td", "urn:x", "_:b0", "🎓", ""]),
+)
+_iri = st.one_of(
+    st.from_regex(r"did:example:[a-z0-9]{1,12}", fullmatch=True),
+    st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/]{0,12}", fullmatch=True),
+    st.from_regex(r"urn:uuid:[0-9a-f]{8}", fullmatch=True),
+)
+TEMPLATE_ENGINE = OxigraphCanonicalizer(LOADER)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {"name": _tricky_text, "note": _tricky_text, "issuer": _iri, "subject": _iri}
+    )
+)
+def test_template_route_matches_pyld(values: dict[str, Any]) -> None:
+    """One engine across all examples: each shape's template is built once, then reused."""
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
+        "id": "urn:uuid:8d1c0b6e-2f43-4a8e-9a55-5a3f6f0d6c21",
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "issuer": {"id": values["issuer"], "name": values["name"]},
+        "name": [{"@value": values["name"], "@language": "en"}, {"@value": "x", "@language": "de"}],
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": values["subject"], "note": values["note"]},
+    }
+    assert TEMPLATE_ENGINE.canonize(document) == PYLD.canonize(document)

@@ -1,0 +1,67 @@
+"""The one place where errors become HTTP responses (RFC 9457 ProblemDetails).
+
+Every error a role or :mod:`vc_core` raises carries a machine-readable ``code``; this module
+maps each error family to its status once, so routes never build error bodies themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from vc_core.errors import (
+    ContextNotAllowedError,
+    DidResolutionError,
+    MalformedInputError,
+    ModelValidationError,
+    VcCoreError,
+)
+
+__all__ = ["install_problem_handlers", "problem_response"]
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({**body, "status": status}, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _status_for(exc: VcCoreError) -> int:
+    if isinstance(exc, ModelValidationError | ContextNotAllowedError):
+        return 422
+    if isinstance(exc, MalformedInputError):
+        return 400
+    if isinstance(exc, DidResolutionError):
+        return 502
+    return 400
+
+
+async def _vc_core_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VcCoreError)  # noqa: S101 - registered for this type only
+    return problem_response(_status_for(exc), exc.to_problem())
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type only
+    errors = [
+        {"loc": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    return problem_response(
+        422,
+        {
+            "type": "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR",
+            "title": "Invalid request",
+            "detail": f"{len(errors)} invalid field(s)",
+            "code": "invalid_request",
+            "errors": errors,
+        },
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VcCoreError, _vc_core_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

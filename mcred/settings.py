@@ -1,0 +1,86 @@
+"""Settings: one validated object, read from ``MCRED_*`` environment variables (or ``.env``).
+
+Built once by the CLI and handed to :func:`mcred.app.create_app`; nothing reads the
+environment anywhere else. In ``production`` the service refuses to start with development
+defaults (no key-encryption key, an http public URL).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Environment", "Settings"]
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of mcred; each field is the env var ``MCRED_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MCRED_", env_file=".env", extra="ignore")
+
+    env: Environment = Field(
+        Environment.DEVELOPMENT, description="development or production (strict checks)"
+    )
+    public_url: str = Field(
+        "http://localhost:8000",
+        description="Public base URL; its host (and port) make the issuer's did:web",
+    )
+    data_dir: Path = Field(Path("var"), description="Where the embedded defaults keep their files")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite at <data_dir>/mcred.db"
+    )
+    redis_url: str | None = Field(None, description="Redis for short-lived single-use state")
+    key_encryption_key: SecretStr | None = Field(
+        None, description="base64url 32-byte key that encrypts signing keys at rest"
+    )
+    key_encryption_key_file: Path | None = Field(
+        None, description="File holding the key-encryption key (alternative to the variable)"
+    )
+    allow_test_contexts: bool = Field(
+        False, description="Also serve the JSON-LD contexts pinned for test suites (never in prod)"
+    )
+    allow_loopback_fetch: bool = Field(
+        False, description="Let the outbound fetcher reach loopback addresses (tests, local dev)"
+    )
+    demo: bool = Field(True, description="Seed the demo alliance at start (development only)")
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("public_url must be an http(s) URL with a host")
+        if parts.query or parts.fragment:
+            raise ValueError("public_url must not have a query or fragment")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_refuses_dev_defaults(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            if self.key_encryption_key is None and self.key_encryption_key_file is None:
+                raise ValueError(
+                    "production needs MCRED_KEY_ENCRYPTION_KEY or MCRED_KEY_ENCRYPTION_KEY_FILE"
+                )
+            if not self.public_url.startswith("https://"):
+                raise ValueError("production needs an https MCRED_PUBLIC_URL (did:web is TLS only)")
+            if self.allow_test_contexts or self.allow_loopback_fetch:
+                raise ValueError("test contexts and loopback fetching are off in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'mcred.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION

@@ -16,6 +16,7 @@ The tree::
     │   ├── DidSyntaxError           not a DID of the method claimed
     │   └── DidResolutionError       no DID document could be had for the DID
     ├── StatusListError              a status list that cannot be decoded or is too short
+    │   └── StatusRangeError         an index or status value outside the list (RANGE_ERROR)
     └── ModelValidationError         micro-credential input that breaks rules (names every field)
 
 Each error carries ``code`` (a stable machine-readable string) and ``problem_type``, the
@@ -40,6 +41,7 @@ __all__ = [
     "MalformedInputError",
     "ModelValidationError",
     "StatusListError",
+    "StatusRangeError",
     "UnsafeJsonLdError",
     "UnsafeValueError",
     "VcCoreError",
@@ -156,3 +158,23 @@ class ModelValidationError(VcCoreError):
             f"{len(self.errors)} invalid field(s): {listing}",
             details={"errors": [e.__dict__ for e in self.errors]},
         )
+
+
+class StatusRangeError(StatusListError):
+    """An index or a status value outside the list (VCDM 2.0 §7.2 ``RANGE_ERROR``).
+
+    Bitstring Status List §3.2: "If the credentialIndex multiplied by the size is a value
+    outside of the range of the bitstring, a RANGE_ERROR MUST be raised." IETF Token Status List
+    §8.3: an index out of bounds means the Referenced Token "MUST be rejected".
+    """
+
+    code = "status_range"
+    problem_type = VCDM_PROBLEM + "RANGE_ERROR"
+
+    def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, status_code="RANGE_ERROR", details=details)
+
+    def to_problem(self) -> dict[str, Any]:
+        body = super().to_problem()
+        body["type"] = self.problem_type  # a VCDM code, not one of the status-list# codes
+        return body

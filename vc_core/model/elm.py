@@ -1,0 +1,611 @@
+"""Build an ELM 3.2 / EDC credential from a :class:`MicroCredential` (specs.md §9.1 to §9.5).
+
+The output follows the envelope of the EC's own samples, which is the one that JSON-LD-expands
+in safe mode and signs with ``eddsa-rdfc-2022`` (specs.md §0.1 item 1, §9.1): the VCDM **1.1**
+context, then the EDC application-profile context, then Data Integrity v2 (plus the Bitstring
+Status List context when a status entry is given). The class tree is the one of §9.2:
+
+``EuropeanDigitalCredential`` → ``credentialSubject`` ``Person`` → ``hasClaim``
+``LearningAchievement`` → ``specifiedBy`` ``Qualification`` (EQF level, ECTS, outcomes, mode,
+accreditation), ``awardedBy`` ``AwardingProcess`` (every awarding body), ``provenBy``
+``LearningAssessment`` (assessment type, grade, ID verification).
+
+Choices, each checked by the tests against the pinned 3.2 context and the EDC SHACL shapes:
+
+* **Language maps** use the ELM 3.2 array form ``{"en": ["…"]}`` (as the 3.2 samples and the EBSI
+  3.2 schema do). The 3.2 context declares these terms ``@container: @language``, so the array
+  and the string form expand to the same ``rdf:langString`` values; we emit one form only.
+* **Node ids** are ``urn:epass:<class>:<uuid5>`` where the UUID is derived from the credential id
+  and the node's position, so a build is reproducible and ids never collide across credentials.
+  Organisations with a DID use the DID; the credential subject uses the holder DID when known.
+* **Joint award** (§9.5): the coordinating provider is ``issuer`` (with the ``eIDASIdentifier``
+  that EDC's ``IssuerNodeShape`` requires); every partner is an ``awardingBody``; an ``evidence``
+  with the *Mandate* evidence type states that the coordinator issues on their behalf, and
+  ``credentialSchema`` names the ``edc-issued-by-mandate`` profile. An awarding body that shares
+  the coordinator's DID is written as the same ``Organisation`` node as the issuer.
+* **Display**: ``displayParameter`` with one ``individualDisplay`` for the primary language. EDC
+  requires an image there; without :attr:`MicroCredential.display_image` a 1x1 PNG stands in.
+* **Grade**: EDC requires ``grade`` on every ``LearningAssessment``; without a grade it is "Pass"
+  (the credential exists because the assessment was passed).
+* **Dates** are written in UTC with ``Z`` (§9.6.3). ``issued`` and ``issuanceDate`` (VCDM 1.1)
+  are the ``issued`` argument; the Annex I date of issuing is ``awardedBy.awardingDate``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from vc_core.errors import MalformedInputError
+from vc_core.model import vocab
+from vc_core.model.microcredential import (
+    AwardingBody,
+    ConceptChoice,
+    CoordinatingProvider,
+    EscoSkill,
+    MicroCredential,
+    QualificationRef,
+    QualityAssurance,
+)
+
+__all__ = [
+    "DATA_INTEGRITY_V2_CONTEXT",
+    "EDC_AP_CONTEXT",
+    "EDC_GENERIC_FULL",
+    "EDC_ISSUED_BY_MANDATE",
+    "ELM_CONTEXT",
+    "PLACEHOLDER_PNG_BASE64",
+    "STATUS_LIST_CONTEXT",
+    "VC_V1_CONTEXT",
+    "build_elm_credential",
+    "format_datetime",
+]
+
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+EDC_AP_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
+DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+STATUS_LIST_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
+ELM_CONTEXT: tuple[str, ...] = (VC_V1_CONTEXT, EDC_AP_CONTEXT, DATA_INTEGRITY_V2_CONTEXT)
+"""``@context`` of an ELM credential without status (specs.md §9.1)."""
+
+EDC_GENERIC_FULL = "http://data.europa.eu/snb/model/ap/edc-generic-full"
+EDC_ISSUED_BY_MANDATE = "http://data.europa.eu/snb/model/ap/edc-issued-by-mandate"
+
+PLACEHOLDER_PNG_BASE64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR42mP4DwABAQEAHLCMmQAAAABJRU5ErkJggg=="
+)
+"""A 1x1 white PNG (67 bytes): EDC's ``DisplayDetail`` needs an image; we keep it tiny (§9.6.4)."""
+
+_NODE_NAMESPACE = uuid.UUID("0b3f4c1e-6a53-5d0e-9a62-3f0f6f5e2a11")
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
+
+
+def format_datetime(value: datetime) -> str:
+    """xsd:dateTime in UTC with ``Z``, whole seconds (specs.md §9.6.3)."""
+    if value.tzinfo is None:
+        raise MalformedInputError("a date-time without a time zone cannot be written")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_elm_credential(
+    mc: MicroCredential,
+    *,
+    credential_id: str,
+    issued: datetime,
+    status_entry: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The unsigned ELM 3.2 / EDC credential for ``mc`` (see the module docstring).
+
+    ``credential_id`` must be an absolute IRI (``urn:uuid:…``) and ``issued`` time-zone-aware.
+    ``status_entry`` (a ``BitstringStatusListEntry`` with an IRI ``id``) is copied as the single
+    ``credentialStatus``; EDC allows at most one (specs.md §9.6.5).
+    """
+    if not isinstance(credential_id, str) or not _ABSOLUTE_IRI.match(credential_id):
+        raise MalformedInputError(f"credential id {credential_id!r} is not an absolute IRI")
+    if issued.tzinfo is None:
+        raise MalformedInputError("issued must be a time-zone-aware datetime")
+    if status_entry is not None:
+        entry_id = status_entry.get("id")
+        if not isinstance(entry_id, str) or not _ABSOLUTE_IRI.match(entry_id):
+            raise MalformedInputError("a credentialStatus entry needs an absolute IRI id")
+        if not status_entry.get("type"):
+            raise MalformedInputError("a credentialStatus entry needs a type")
+    return _ElmBuilder(mc, credential_id).credential(issued, status_entry)
+
+
+class _NodeIds:
+    """``urn:epass:<class>:<uuid5>`` ids, numbered per class in build order."""
+
+    def __init__(self, credential_id: str) -> None:
+        self._credential_id = credential_id
+        self._counters: dict[str, int] = {}
+
+    def new(self, node_class: str) -> str:
+        n = self._counters.get(node_class, 0) + 1
+        self._counters[node_class] = n
+        name = f"{self._credential_id}#{node_class}/{n}"
+        return f"urn:epass:{node_class}:{uuid.uuid5(_NODE_NAMESPACE, name)}"
+
+
+class _ElmBuilder:
+    def __init__(self, mc: MicroCredential, credential_id: str) -> None:
+        self.mc = mc
+        self.credential_id = credential_id
+        self.ids = _NodeIds(credential_id)
+        self.primary = mc.primary_language
+        self._group: dict[str, Any] | None = None
+        self._issuer: dict[str, Any] | None = None
+        self._body_nodes: list[dict[str, Any]] = []
+
+    # -- values --------------------------------------------------------------------------
+
+    def lang_map(self, texts: Mapping[str, str]) -> dict[str, list[str]]:
+        """ELM 3.2 array form, primary language first, then the others in tag order."""
+        order = sorted(texts, key=lambda tag: (tag != self.primary, tag))
+        return {tag: [texts[tag]] for tag in order}
+
+    def one_language(self, text: str) -> dict[str, str]:
+        """Text that has no language of its own (names), tagged with the primary language."""
+        return {self.primary: text}
+
+    def pick(self, texts: Mapping[str, str]) -> str:
+        for tag in (self.primary, "en"):
+            if tag in texts:
+                return texts[tag]
+        return next(iter(texts.values()))
+
+    def concept(self, concept: vocab.Concept) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": concept.uri,
+            "type": "Concept",
+            "inScheme": {"id": concept.scheme, "type": "ConceptScheme"},
+        }
+        if concept.labels:
+            node["prefLabel"] = self.lang_map(concept.labels)
+        return node
+
+    def choice(self, vocabulary: vocab.Vocabulary, choice: ConceptChoice) -> dict[str, Any]:
+        return self.concept(vocabulary.concept(choice.uri, choice.label))
+
+    def note(self, texts: Mapping[str, str], subject: str | None = None) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": self.ids.new("note"),
+            "type": "Note",
+            "noteLiteral": self.lang_map(texts),
+        }
+        if subject is not None:
+            # A local subject concept, as the EC samples do for "More information" notes.
+            scheme = f"urn:epass:conceptScheme:{uuid.uuid5(_NODE_NAMESPACE, 'note-subjects')}"
+            concept_id = f"urn:epass:concept:{uuid.uuid5(_NODE_NAMESPACE, subject)}"
+            node["subject"] = self.concept(vocab.Concept(concept_id, scheme, {"en": subject}))
+        return node
+
+    def web_resource(self, url: str) -> dict[str, Any]:
+        return {"id": self.ids.new("webResource"), "type": "WebResource", "contentURL": url}
+
+    def location(self, alpha2: str, address: str | None) -> dict[str, Any]:
+        address_node: dict[str, Any] = {
+            "id": self.ids.new("address"),
+            "type": "Address",
+            "countryCode": self.concept(vocab.country(alpha2).concept),
+        }
+        if address is not None:
+            address_node["fullAddress"] = self.note(self.one_language(address))
+        return {"id": self.ids.new("location"), "type": "Location", "address": [address_node]}
+
+    def legal_identifier(self, notation: str, alpha2: str) -> dict[str, Any]:
+        return {
+            "id": self.ids.new("legalIdentifier"),
+            "type": "LegalIdentifier",
+            "notation": notation,
+            "spatial": self.concept(vocab.country(alpha2).concept),
+        }
+
+    def identifier(self, scheme_name: str, notation: str) -> dict[str, Any]:
+        return {
+            "id": self.ids.new("identifier"),
+            "type": "Identifier",
+            "schemeName": scheme_name,
+            "notation": notation,
+        }
+
+    # -- organisations -------------------------------------------------------------------
+
+    def group(self) -> dict[str, Any] | None:
+        alliance = self.mc.coordinating_provider.alliance
+        if alliance is None:
+            return None
+        if self._group is None:
+            group: dict[str, Any] = {
+                "id": self.ids.new("group"),
+                "type": "Group",
+                "prefLabel": self.lang_map(alliance.name),
+            }
+            if alliance.email is not None:
+                group["contactPoint"] = [
+                    {
+                        "id": self.ids.new("contactPoint"),
+                        "type": "ContactPoint",
+                        "emailAddress": [{"id": f"mailto:{alliance.email}", "type": "Mailbox"}],
+                    }
+                ]
+            self._group = group
+        return copy.deepcopy(self._group)
+
+    def organisation(
+        self,
+        provider: AwardingBody | CoordinatingProvider,
+        *,
+        node_id: str,
+        member: bool,
+        erasmus: list[str],
+        schac: list[str],
+        eidas: str | None,
+        registration: str | None,
+        homepage: str | None,
+    ) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": node_id,
+            "type": "Organisation",
+            "legalName": self.lang_map(provider.legal_name),
+        }
+        if provider.short_name is not None:
+            node["altLabel"] = self.lang_map(self.one_language(provider.short_name))
+        node["location"] = [self.location(provider.country, provider.address)]
+        identifiers = [self.identifier("Erasmus code", code) for code in erasmus]
+        identifiers += [self.identifier("SCHAC home organisation", home) for home in schac]
+        if identifiers:
+            node["identifier"] = identifiers
+        if eidas is not None:
+            node["eIDASIdentifier"] = self.legal_identifier(eidas, provider.country)
+        if registration is not None:
+            node["registration"] = self.legal_identifier(registration, provider.country)
+        if homepage is not None:
+            node["homepage"] = [self.web_resource(homepage)]
+        group = self.group() if member else None
+        if group is not None:
+            node["groupMemberOf"] = [group]
+        return node
+
+    def issuer(self) -> dict[str, Any]:
+        """The coordinating provider, merged with the awarding body that shares its DID."""
+        if self._issuer is None:
+            coordinator: CoordinatingProvider = self.mc.coordinating_provider
+            twin = next((b for b in self.mc.awarding_bodies if b.did == coordinator.did), None)
+            providers: list[AwardingBody | CoordinatingProvider] = (
+                [coordinator] if twin is None else [coordinator, twin]
+            )
+            self._issuer = self.organisation(
+                coordinator,
+                node_id=coordinator.did,
+                member=twin.alliance_member if twin is not None else True,
+                erasmus=_unique(p.erasmus_code for p in providers),
+                schac=_unique(p.schac_home for p in providers),
+                eidas=coordinator.legal_identifier,
+                registration=twin.legal_identifier if twin is not None else None,
+                homepage=coordinator.homepage or (twin.homepage if twin is not None else None),
+            )
+        return copy.deepcopy(self._issuer)
+
+    def awarding_body(self, body: AwardingBody) -> dict[str, Any]:
+        if body.did is not None and body.did == self.mc.coordinating_provider.did:
+            return self.issuer()
+        return self.organisation(
+            body,
+            node_id=body.did or self.ids.new("org"),
+            member=body.alliance_member,
+            erasmus=_unique([body.erasmus_code]),
+            schac=_unique([body.schac_home]),
+            eidas=None,
+            registration=body.legal_identifier,
+            homepage=body.homepage,
+        )
+
+    def body_node_id(self, key: str) -> str:
+        """The node id of the awarding body named by DID, Erasmus code or SCHAC home."""
+        for body, node in zip(self.mc.awarding_bodies, self._body_nodes, strict=True):
+            if key in (body.did, body.erasmus_code, body.schac_home):
+                return str(node["id"])
+        raise MalformedInputError(f"no awarding body {key!r}")  # the model prevents this
+
+    # -- the claim -----------------------------------------------------------------------
+
+    def accreditation(self, qa: QualityAssurance) -> dict[str, Any]:
+        agent_in = qa.accrediting_agent
+        agent: dict[str, Any] = {
+            "id": self.ids.new("org"),
+            "type": "Organisation",
+            "legalName": self.lang_map(agent_in.legal_name),
+            "location": [self.location(agent_in.country, None)],
+        }
+        if agent_in.deqar_id is not None:
+            agent["identifier"] = [self.identifier("DEQAR agency", agent_in.deqar_id)]
+        if agent_in.homepage is not None:
+            agent["homepage"] = [self.web_resource(agent_in.homepage)]
+        node: dict[str, Any] = {
+            "id": self.ids.new("accreditation"),
+            "type": "Accreditation",
+            "dcType": self.choice(vocab.ACCREDITATION, qa.type),
+            "title": self.lang_map(qa.title),
+            "accreditingAgent": agent,
+        }
+        if qa.organisation is not None:
+            node["organisation"] = [
+                {"id": self.body_node_id(qa.organisation), "type": "Organisation"}
+            ]
+        if qa.report_url is not None:
+            node["report"] = self.web_resource(qa.report_url)
+        if qa.landing_page is not None:
+            node["landingPage"] = [self.web_resource(qa.landing_page)]
+        if qa.date_issued is not None:
+            node["dateIssued"] = format_datetime(qa.date_issued)
+        if qa.expiry_date is not None:
+            node["expiryDate"] = format_datetime(qa.expiry_date)
+        return node
+
+    def qualification_ref(self, ref: QualificationRef) -> dict[str, Any]:
+        return {
+            "id": ref.uri or self.ids.new("qualification"),
+            "type": "Qualification",
+            "title": self.lang_map(ref.title),
+        }
+
+    def qualification(self) -> dict[str, Any]:
+        mc = self.mc
+        node: dict[str, Any] = {
+            "id": self.ids.new("qualification"),
+            "type": "Qualification",
+            "title": self.lang_map(mc.title),
+        }
+        if mc.description is not None:
+            node["description"] = self.lang_map(mc.description)
+        node["dcType"] = [self.concept(vocab.SHORT_LEARNING_PROGRAMME)]
+        node["learningOutcome"] = [
+            self.learning_outcome(outcome.title, outcome.esco_skills)
+            for outcome in mc.learning_outcomes
+        ]
+        node["creditPoint"] = [
+            {
+                "id": self.ids.new("creditPoint"),
+                "type": "CreditPoint",
+                "framework": self.concept(vocab.ECTS),
+                "point": mc.workload.ects_point,
+            }
+        ]
+        if mc.workload.volume_of_learning is not None:
+            node["volumeOfLearning"] = mc.workload.volume_of_learning
+        node["eqfLevel"] = self.concept(vocab.eqf_level(mc.eqf_level))
+        node["mode"] = [self.choice(vocab.LEARNING_ASSESSMENT_MODE, mc.form_of_participation)]
+        if mc.learning_setting is not None:
+            node["learningSetting"] = self.choice(vocab.LEARNING_SETTING, mc.learning_setting)
+        if mc.prerequisites is not None:
+            node["entryRequirement"] = self.note(mc.prerequisites)
+        notes: list[dict[str, Any]] = []
+        if mc.stackability is not None:
+            stack = mc.stackability
+            node["isPartialQualification"] = stack.is_partial_qualification
+            if stack.is_part_of:
+                node["isPartOf"] = [self.qualification_ref(r) for r in stack.is_part_of]
+            if stack.has_part:
+                node["hasPart"] = [self.qualification_ref(r) for r in stack.has_part]
+            if stack.note is not None:
+                notes.append(self.note(stack.note, subject="Integration and stackability"))
+        node["accreditation"] = [self.accreditation(qa) for qa in mc.quality_assurance]
+        if mc.further_information is not None:
+            info = mc.further_information
+            notes += [self.note(text, subject="Further information") for text in info.notes]
+            if info.homepage is not None:
+                node["homepage"] = [self.web_resource(info.homepage)]
+        if notes:
+            node["additionalNote"] = notes
+        return node
+
+    def learning_outcome(
+        self, title: Mapping[str, str], skills: tuple[EscoSkill, ...]
+    ) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": self.ids.new("learningOutcome"),
+            "type": "LearningOutcome",
+            "title": self.lang_map(title),
+        }
+        if skills:
+            node["relatedESCOSkill"] = [
+                self.concept(vocab.Concept(s.uri, vocab.ESCO_SKILLS_SCHEME, s.label or {}))
+                for s in skills
+            ]
+        return node
+
+    def assessment(self, awarding_process_id: str) -> dict[str, Any]:
+        mc = self.mc
+        assessment = mc.assessment
+        kind = vocab.ASSESSMENT.concept(assessment.type.uri, assessment.type.label)
+        title = self.lang_map(assessment.title or dict(kind.labels))
+        spec: dict[str, Any] = {
+            "id": self.ids.new("learningAssessmentSpec"),
+            "type": "LearningAssessmentSpecification",
+            "title": title,
+            "dcType": [self.concept(kind)],
+        }
+        if assessment.mode is not None:
+            spec["mode"] = [self.choice(vocab.LEARNING_ASSESSMENT_MODE, assessment.mode)]
+        grade = mc.grade
+        if grade is not None and grade.grading_scheme is not None:
+            scheme: dict[str, Any] = {
+                "id": self.ids.new("gradingScheme"),
+                "type": "GradingScheme",
+                "title": self.lang_map(grade.grading_scheme.title),
+            }
+            if grade.grading_scheme.description is not None:
+                scheme["description"] = self.lang_map(grade.grading_scheme.description)
+            spec["gradingScheme"] = scheme
+        node: dict[str, Any] = {
+            "id": self.ids.new("learningAssessment"),
+            "type": "LearningAssessment",
+            "title": title,
+            "grade": self.note(
+                self.one_language(grade.value) if grade is not None else {"en": "Pass"}
+            ),
+        }
+        if mc.supervision is not None:
+            node["idVerification"] = self.choice(vocab.SUPERVISION_VERIFICATION, mc.supervision)
+        node["awardedBy"] = {"id": awarding_process_id, "type": "AwardingProcess"}
+        node["specifiedBy"] = spec
+        return node
+
+    def claim(self) -> dict[str, Any]:
+        mc = self.mc
+        self._body_nodes = [self.awarding_body(body) for body in mc.awarding_bodies]
+        process: dict[str, Any] = {
+            "id": self.ids.new("awardingProcess"),
+            "type": "AwardingProcess",
+            "awardingBody": self._body_nodes,
+            "awardingDate": format_datetime(mc.date_of_issue),
+        }
+        claim: dict[str, Any] = {
+            "id": self.ids.new("learningAchievement"),
+            "type": "LearningAchievement",
+            "title": self.lang_map(mc.title),
+        }
+        if mc.description is not None:
+            claim["description"] = self.lang_map(mc.description)
+        claim["awardedBy"] = process
+        claim["provenBy"] = [self.assessment(process["id"])]
+        claim["specifiedBy"] = self.qualification()
+        return claim
+
+    def subject(self) -> dict[str, Any]:
+        learner = self.mc.learner
+        person: dict[str, Any] = {
+            "id": learner.holder_did or self.ids.new("person"),
+            "type": "Person",
+            "givenName": self.lang_map(self.one_language(learner.given_name)),
+            "familyName": self.lang_map(self.one_language(learner.family_name)),
+            "fullName": self.lang_map(self.one_language(learner.display_name)),
+        }
+        if learner.date_of_birth is not None:
+            person["dateOfBirth"] = _date_as_datetime(learner.date_of_birth)
+        if learner.identifiers:
+            person["identifier"] = [
+                self.identifier(i.scheme_name, i.notation) for i in learner.identifiers
+            ]
+        if learner.email is not None:
+            person["contactPoint"] = [
+                {
+                    "id": self.ids.new("contactPoint"),
+                    "type": "ContactPoint",
+                    "emailAddress": [{"id": f"mailto:{learner.email}", "type": "Mailbox"}],
+                }
+            ]
+        person["hasClaim"] = [self.claim()]
+        return person
+
+    # -- envelope ------------------------------------------------------------------------
+
+    def evidence(self) -> dict[str, Any]:
+        mc = self.mc
+        coordinator = self.pick(mc.coordinating_provider.legal_name)
+        bodies = "; ".join(self.pick(b.legal_name) for b in mc.awarding_bodies)
+        alliance = mc.coordinating_provider.alliance
+        under = (
+            f" under the cooperation agreement of {self.pick(alliance.name)}" if alliance else ""
+        )
+        statement = (
+            f"{coordinator} issues this credential on behalf of the awarding bodies named in it "
+            f"({bodies}){under}. Every claim in it is made by those awarding bodies."
+        )
+        return {
+            "id": self.ids.new("evidence"),
+            "type": "Evidence",
+            "dcType": self.concept(vocab.EVIDENCE_TYPE_MANDATE),
+            "evidenceStatement": statement,
+        }
+
+    def display_parameter(self) -> dict[str, Any]:
+        mc = self.mc
+        languages = [self.concept(vocab.language(tag).concept) for tag in mc.languages]
+        image = mc.display_image
+        content = image.content_base64 if image is not None else PLACEHOLDER_PNG_BASE64
+        file_type = (
+            vocab.FILE_TYPE_JPEG
+            if image is not None and image.media_type == "image/jpeg"
+            else vocab.FILE_TYPE_PNG
+        )
+        node: dict[str, Any] = {
+            "id": self.ids.new("displayParameter"),
+            "type": "DisplayParameter",
+            "title": self.lang_map(mc.title),
+        }
+        if mc.description is not None:
+            node["description"] = self.lang_map(mc.description)
+        node["primaryLanguage"] = copy.deepcopy(languages[0])
+        node["language"] = languages
+        node["individualDisplay"] = [
+            {
+                "id": self.ids.new("individualDisplay"),
+                "type": "IndividualDisplay",
+                "language": copy.deepcopy(languages[0]),
+                "displayDetail": [
+                    {
+                        "id": self.ids.new("displayDetail"),
+                        "type": "DisplayDetail",
+                        "page": 1,
+                        "image": {
+                            "id": self.ids.new("mediaObject"),
+                            "type": "MediaObject",
+                            "content": content,
+                            "contentEncoding": self.concept(vocab.BASE64_ENCODING),
+                            "contentType": self.concept(file_type),
+                        },
+                    }
+                ],
+            }
+        ]
+        return node
+
+    def credential(
+        self, issued: datetime, status_entry: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        mc = self.mc
+        contexts = list(ELM_CONTEXT)
+        if status_entry is not None:
+            contexts.insert(2, STATUS_LIST_CONTEXT)
+        issued_at = format_datetime(issued)
+        doc: dict[str, Any] = {
+            "@context": contexts,
+            "id": self.credential_id,
+            "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+            "credentialSchema": [
+                {"id": EDC_GENERIC_FULL, "type": "ShaclValidator2017"},
+                {"id": EDC_ISSUED_BY_MANDATE, "type": "ShaclValidator2017"},
+            ],
+            "credentialProfiles": [self.concept(vocab.GENERIC_PROFILE)],
+            "issuer": self.issuer(),
+            "issued": issued_at,
+            "issuanceDate": issued_at,
+            "validFrom": format_datetime(mc.valid_from),
+        }
+        if mc.valid_until is not None:
+            doc["validUntil"] = format_datetime(mc.valid_until)
+            doc["expirationDate"] = doc["validUntil"]
+        doc["credentialSubject"] = self.subject()
+        doc["evidence"] = [self.evidence()]
+        doc["displayParameter"] = self.display_parameter()
+        if status_entry is not None:
+            doc["credentialStatus"] = copy.deepcopy(dict(status_entry))
+        return doc
+
+
+def _unique(values: Any) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value is not None and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _date_as_datetime(value: date) -> str:
+    return f"{value.isoformat()}T00:00:00Z"

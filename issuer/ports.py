@@ -54,10 +54,14 @@ class SigningKeyStore(Protocol):
 
 
 class InMemorySigningKeyStore:
-    """A :class:`SigningKeyStore` in memory, for tests."""
+    """A :class:`SigningKeyStore` in memory (tests); persistent stores subclass it.
 
-    def __init__(self) -> None:
-        self._keys: list[SigningKey] = []
+    A subclass passes the keys it loaded to ``__init__`` and overrides :meth:`_changed`, which
+    runs under the lock after every change.
+    """
+
+    def __init__(self, keys: list[SigningKey] | None = None) -> None:
+        self._keys: list[SigningKey] = list(keys or [])
         self._lock = threading.Lock()
 
     def list_keys(self) -> list[SigningKey]:
@@ -69,7 +73,9 @@ class InMemorySigningKeyStore:
             for key in self._keys:
                 if key.active and key.key_type is key_type:
                     return key
-            return self._create(key_type)
+            key = self._create(key_type)
+            self._changed()
+            return key
 
     def rotate(self, key_type: KeyType) -> SigningKey:
         now = datetime.now(UTC)
@@ -78,10 +84,15 @@ class InMemorySigningKeyStore:
                 replace(k, retired_at=now) if k.active and k.key_type is key_type else k
                 for k in self._keys
             ]
-            return self._create(key_type)
+            key = self._create(key_type)
+            self._changed()
+            return key
 
     def _create(self, key_type: KeyType) -> SigningKey:
         now = datetime.now(UTC)
         key = SigningKey(new_key_fragment(key_type, now), PrivateKey.generate(key_type), now)
         self._keys.append(key)
         return key
+
+    def _changed(self) -> None:
+        """Persist the keys (nothing to do in memory)."""

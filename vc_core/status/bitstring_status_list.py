@@ -33,13 +33,14 @@ from __future__ import annotations
 import enum
 import gzip
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
-from vc_core.errors import KeyFormatError, MalformedInputError, StatusListError, StatusRangeError
+from vc_core.errors import KeyFormatError, MalformedInputError, StatusListError
 from vc_core.keys import b64url_decode, b64url_encode
 from vc_core.status._compression import decompress_bounded
+from vc_core.status._packed import PackedStatuses
 
 __all__ = [
     "DEFAULT_MAX_DECOMPRESSED_SIZE",
@@ -68,7 +69,6 @@ _GZIP_WBITS = 31  # zlib: gzip container only (RFC 1952), no auto-detection
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _DECIMAL = re.compile(r"[0-9]{1,4000}")  # base 10; bounded so int() cannot blow up
 _HEX_STATUS = re.compile(r"0x[0-9a-fA-F]+")
-_NONZERO_BYTE = re.compile(rb"[^\x00]")
 
 
 class StatusPurpose(enum.StrEnum):
@@ -126,14 +126,16 @@ def _length_error(entries: int, minimum_entries: int) -> StatusListError:
     )
 
 
-class BitstringStatusList:
+class BitstringStatusList(PackedStatuses):
     """A mutable bitstring of ``len(self)`` entries of ``status_size`` bits each (§2.2, §3.3).
 
     Entry ``i`` occupies bits ``[i * status_size, (i + 1) * status_size)`` counted from the most
     significant bit of byte 0. The list lives in a ``bytearray``; :meth:`set` changes it in place.
     """
 
-    __slots__ = ("_buffer", "_status_size")
+    __slots__ = ("_buffer", "_width")
+    MSB_FIRST = True  # §2.2: index 0 is the left-most bit
+    WIDTH_NAME = "statusSize"
 
     def __init__(
         self,
@@ -148,7 +150,7 @@ class BitstringStatusList:
             raise StatusListError("a status list cannot have a negative size")
         if size < minimum_entries:
             raise _length_error(size, minimum_entries)
-        self._status_size = status_size
+        self._width = status_size
         self._buffer = bytearray(-(-size * status_size // 8))
 
     @classmethod
@@ -158,7 +160,7 @@ class BitstringStatusList:
         if entries < minimum_entries:
             raise _length_error(entries, minimum_entries)
         self = cls.__new__(cls)
-        self._status_size = status_size
+        self._width = status_size
         self._buffer = buffer
         return self
 
@@ -244,50 +246,7 @@ class BitstringStatusList:
 
     @property
     def status_size(self) -> int:
-        return self._status_size
-
-    def __len__(self) -> int:
-        return len(self._buffer) * 8 // self._status_size
-
-    def _locate(self, index: int) -> tuple[int, int]:
-        if not 0 <= index < len(self):
-            raise StatusRangeError(
-                f"status list index {index} outside [0, {len(self)})",
-                details={"index": index, "entries": len(self)},
-            )
-        bit = index * self._status_size
-        return bit >> 3, 8 - self._status_size - (bit & 7)
-
-    def get(self, index: int) -> int:
-        """The status at ``index`` (§3.2)."""
-        byte, shift = self._locate(index)
-        return (self._buffer[byte] >> shift) & ((1 << self._status_size) - 1)
-
-    def set(self, index: int, value: int) -> None:
-        """Set the status at ``index`` in place; ``value`` must fit in ``status_size`` bits."""
-        mask = (1 << self._status_size) - 1
-        if not 0 <= value <= mask:
-            raise StatusRangeError(
-                f"status value {value} does not fit in {self._status_size} bit(s)",
-                details={"value": value, "statusSize": self._status_size},
-            )
-        byte, shift = self._locate(index)
-        self._buffer[byte] = (self._buffer[byte] & ~(mask << shift)) | (value << shift)
-
-    def nonzero(self) -> Iterator[tuple[int, int]]:
-        """``(index, status)`` of every non-zero entry, in index order (zero bytes skipped in C)."""
-        size, mask = self._status_size, (1 << self._status_size) - 1
-        per_byte = 8 // size
-        for match in _NONZERO_BYTE.finditer(self._buffer):
-            byte_index, byte = match.start(), self._buffer[match.start()]
-            for slot in range(per_byte):
-                value = (byte >> (8 - size * (slot + 1))) & mask
-                if value:
-                    yield byte_index * per_byte + slot, value
-
-    def to_bytes(self) -> bytes:
-        """The uncompressed bitstring."""
-        return bytes(self._buffer)
+        return self._width
 
     def encode(self) -> str:
         """``encodedList`` = ``"u"`` + base64url(GZIP(bitstring)) (§3.3); mtime 0, deterministic."""
@@ -325,12 +284,12 @@ class BitstringStatusList:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BitstringStatusList):
             return NotImplemented
-        return self._status_size == other._status_size and self._buffer == other._buffer
+        return self._width == other._width and self._buffer == other._buffer
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like bytearray
 
     def __repr__(self) -> str:
-        return f"BitstringStatusList(entries={len(self)}, status_size={self._status_size})"
+        return f"BitstringStatusList(entries={len(self)}, status_size={self._width})"
 
 
 @dataclass(frozen=True, slots=True)

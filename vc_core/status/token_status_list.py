@@ -23,13 +23,14 @@ from __future__ import annotations
 import enum
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Self
 
-from vc_core.errors import KeyFormatError, StatusListError, StatusRangeError
+from vc_core.errors import KeyFormatError, StatusListError
 from vc_core.keys import b64url_decode, b64url_encode
 from vc_core.status._compression import decompress_bounded
+from vc_core.status._packed import PackedStatuses
 from vc_core.status.bitstring_status_list import (
     DEFAULT_MAX_DECOMPRESSED_SIZE,
     MINIMUM_ENTRIES,
@@ -48,7 +49,6 @@ SUPPORTED_BITS = SUPPORTED_STATUS_SIZES
 
 _ZLIB_WBITS = 15  # zlib container only (RFC 1950), no auto-detection
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
-_NONZERO_BYTE = re.compile(rb"[^\x00]")
 
 
 class StatusType(enum.IntEnum):
@@ -83,7 +83,7 @@ def _swap_entry_order(bits: int) -> bytes:
     return bytes(table)
 
 
-class TokenStatusList:
+class TokenStatusList(PackedStatuses):
     """A mutable Status List of ``len(self)`` entries of ``bits`` bits each (§4.1).
 
     Entry ``i`` occupies bits ``[i * bits, (i + 1) * bits)`` packed from the least significant bit
@@ -91,14 +91,16 @@ class TokenStatusList:
     ``aggregation_uri`` (§4.2, §9) is carried through :meth:`to_claim`/:meth:`from_claim`.
     """
 
-    __slots__ = ("_bits", "_buffer", "aggregation_uri")
+    __slots__ = ("_buffer", "_width", "aggregation_uri")
+    MSB_FIRST = False  # §4.1: packed from the least significant bit
+    WIDTH_NAME = "bits"
 
     def __init__(self, size: int, *, bits: int = 1, aggregation_uri: str | None = None) -> None:
         """An all-zero (VALID) list of at least ``size`` entries (rounded up to whole bytes)."""
         _check_bits(bits)
         if size < 0:
             raise StatusListError("a status list cannot have a negative size")
-        self._bits = bits
+        self._width = bits
         self._buffer = bytearray(-(-size * bits // 8))
         self.aggregation_uri = aggregation_uri
 
@@ -109,7 +111,7 @@ class TokenStatusList:
         """Wrap an uncompressed byte array (copied)."""
         _check_bits(bits)
         self = cls.__new__(cls)
-        self._bits = bits
+        self._width = bits
         self._buffer = bytearray(data)
         self.aggregation_uri = aggregation_uri
         return self
@@ -195,57 +197,14 @@ class TokenStatusList:
         Raises ``STATUS_LIST_LENGTH_ERROR`` if the list is shorter than ``minimum_entries``.
         """
         return BitstringStatusList.from_bytes(
-            self._buffer.translate(_swap_entry_order(self._bits)),
-            status_size=self._bits,
+            self._buffer.translate(_swap_entry_order(self._width)),
+            status_size=self._width,
             minimum_entries=minimum_entries,
         )
 
     @property
     def bits(self) -> int:
-        return self._bits
-
-    def __len__(self) -> int:
-        return len(self._buffer) * 8 // self._bits
-
-    def _locate(self, index: int) -> tuple[int, int]:
-        if not 0 <= index < len(self):
-            raise StatusRangeError(
-                f"status list index {index} outside [0, {len(self)})",
-                details={"index": index, "entries": len(self)},
-            )
-        bit = index * self._bits
-        return bit >> 3, bit & 7
-
-    def get(self, index: int) -> int:
-        """The status at ``index`` (§8.3 step 1)."""
-        byte, shift = self._locate(index)
-        return (self._buffer[byte] >> shift) & ((1 << self._bits) - 1)
-
-    def set(self, index: int, value: int) -> None:
-        """Set the status at ``index`` in place; ``value`` must fit in ``bits`` bits."""
-        mask = (1 << self._bits) - 1
-        if not 0 <= value <= mask:
-            raise StatusRangeError(
-                f"status value {value} does not fit in {self._bits} bit(s)",
-                details={"value": value, "bits": self._bits},
-            )
-        byte, shift = self._locate(index)
-        self._buffer[byte] = (self._buffer[byte] & ~(mask << shift)) | (value << shift)
-
-    def nonzero(self) -> Iterator[tuple[int, int]]:
-        """``(index, status)`` of every non-zero entry, in index order (zero bytes skipped in C)."""
-        bits, mask = self._bits, (1 << self._bits) - 1
-        per_byte = 8 // bits
-        for match in _NONZERO_BYTE.finditer(self._buffer):
-            byte_index, byte = match.start(), self._buffer[match.start()]
-            for slot in range(per_byte):
-                value = (byte >> (slot * bits)) & mask
-                if value:
-                    yield byte_index * per_byte + slot, value
-
-    def to_bytes(self) -> bytes:
-        """The uncompressed byte array."""
-        return bytes(self._buffer)
+        return self._width
 
     def encode(self) -> str:
         """``lst`` = base64url(ZLIB(DEFLATE(byte array))) at compression level 9 (§4.1, §4.2)."""
@@ -253,7 +212,7 @@ class TokenStatusList:
 
     def to_claim(self) -> dict[str, Any]:
         """The ``status_list`` claim: ``{"bits": …, "lst": …, "aggregation_uri"?: …}`` (§4.2)."""
-        claim: dict[str, Any] = {"bits": self._bits, "lst": self.encode()}
+        claim: dict[str, Any] = {"bits": self._width, "lst": self.encode()}
         if self.aggregation_uri is not None:
             claim["aggregation_uri"] = self.aggregation_uri
         return claim
@@ -262,9 +221,9 @@ class TokenStatusList:
         """Same ``bits`` and statuses (``aggregation_uri`` is metadata and not compared)."""
         if not isinstance(other, TokenStatusList):
             return NotImplemented
-        return self._bits == other._bits and self._buffer == other._buffer
+        return self._width == other._width and self._buffer == other._buffer
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like bytearray
 
     def __repr__(self) -> str:
-        return f"TokenStatusList(entries={len(self)}, bits={self._bits})"
+        return f"TokenStatusList(entries={len(self)}, bits={self._width})"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -172,7 +172,7 @@ class OxigraphCanonicalizer:
         self,
         loader: PinnedDocumentLoader | None = None,
         *,
-        shape_cache_size: int = 4096,
+        shape_cache_size: int = 512,
     ) -> None:
         self._loader = loader or default_loader()
         self._reference = PyldCanonicalizer(self._loader)
@@ -219,10 +219,15 @@ class OxigraphCanonicalizer:
 
     # -- canonicalization ---------------------------------------------------------------------
     @staticmethod
-    def _serialize(quads: list[ox.Quad]) -> str:
+    def _serialize(quads: Iterable[ox.Quad]) -> str:
+        """Canonical N-Quads: RDFC-1.0 labels, one quad per line, lines in code point order."""
         dataset = ox.Dataset(quads)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        return "".join(sorted(f"{quad} .\n" for quad in dataset))
+        data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""
+        # split on LF only: literals may hold U+0085, U+2028… which str.splitlines would cut
+        lines = data.decode("utf-8").split("\n")[:-1]
+        lines.sort()
+        return "\n".join(lines) + "\n" if lines else ""
 
     @staticmethod
     def _parse(body: Mapping[str, Any]) -> list[ox.Quad]:

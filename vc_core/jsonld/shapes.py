@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,59 +55,80 @@ class Shape:
     values: tuple[str, ...]
 
 
-def _walk(node: Any, exact: bool, values: list[str], texts: list[str]) -> Any:
-    """Shape of ``node``; appends taken-out strings to ``values``, every string to ``texts``.
+def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> None:
+    if exact or node.startswith("_:"):
+        tokens.append(f"={len(node)}:{node}")
+        return
+    values.append(node)
+    match = _SCHEME_OR_PREFIX.match(node)
+    if match is None:
+        tokens.append("t")
+        return
+    prefix = match.group(1)
+    slashes = "/" if node.startswith("//", len(prefix) + 1) else ""
+    tokens.append(f"i{len(prefix)}:{prefix}{slashes}")
 
-    Keys are walked in document order: the same keys in another order make another shape.
+
+def _walk(node: Any, exact: bool, values: list[str], tokens: list[str]) -> None:
+    """Append ``node``'s shape tokens to ``tokens`` and its taken-out strings to ``values``.
+
+    Keys are walked in document order (the same keys in another order make another shape).
+    Every key and string is length-prefixed, so the token stream decodes one way only.
+    Strings are handled in the loops (no call per leaf): this walk is on the signing hot path.
     """
-    if isinstance(node, dict):
-        items = []
+    kind = type(node)
+    if kind is dict:
+        tokens.append("{")
         for key, value in node.items():
-            texts.append(key)
+            tokens.append(f"{len(key)}:{key}")
             if key == "@context":
                 if not (
                     isinstance(value, str)
                     or (isinstance(value, list) and all(isinstance(v, str) for v in value))
                 ):
                     raise _NotCacheable
-                items.append((key, repr(value)))
+                text = repr(value)
+                tokens.append(f"c{len(text)}:{text}")
+            elif type(value) is str:
+                _string(value, key in EXACT_KEYS, values, tokens)
             else:
-                items.append((key, _walk(value, key in EXACT_KEYS, values, texts)))
-        return tuple(items)
-    if isinstance(node, list):
-        return ("[", *(_walk(v, exact, values, texts) for v in node))
-    if isinstance(node, str):
-        texts.append(node)
-        if exact or node.startswith("_:"):
-            return ("=", node)
-        match = _SCHEME_OR_PREFIX.match(node)
-        values.append(node)
-        if match is None:
-            return "t"
-        prefix = match.group(1)
-        return ("i", prefix, node.startswith("//", len(prefix) + 1))
-    if isinstance(node, float) and not is_safe_float(node):
+                _walk(value, key in EXACT_KEYS, values, tokens)
+        tokens.append("}")
+    elif kind is list:
+        tokens.append("[")
+        for item in node:
+            if type(item) is str:
+                _string(item, exact, values, tokens)
+            else:
+                _walk(item, exact, values, tokens)
+        tokens.append("]")
+    elif kind is str:
+        _string(node, exact, values, tokens)
+    elif kind is float and not is_safe_float(node):
         raise _UnsafeValue
-    return ("=", repr(node))
+    elif kind in (int, float, bool) or node is None:
+        tokens.append(f"#{node!r}")
+    else:
+        raise _NotCacheable  # not JSON: let the reference engine say what is wrong
 
 
 def shape_of(document: Mapping[str, Any]) -> Shape | None:
-    """The shape, or ``None`` when the document has an inline context.
+    """The shape, or ``None`` when the document has an inline context (or is not plain JSON).
 
-    Raises ``ValueError`` (via safe mode's checks, by the caller) on unsafe values: callers
-    catch :class:`ValueError` subclasses from here and re-run the precise check.
+    Raises ``ValueError`` on values safe mode refuses; the caller re-runs the precise check.
     """
     values: list[str] = []
-    texts: list[str] = []
+    tokens: list[str] = []
     try:
-        shape = _walk(document, False, values, texts)
+        _walk(document, False, values, tokens)
     except _NotCacheable:
         return None
     except _UnsafeValue:
         raise ValueError("unsafe value") from None
-    if has_control_character("".join(texts)):
+    joined = " ".join(tokens)
+    if has_control_character(joined) or has_control_character("".join(values)):
         raise ValueError("unsafe value")
-    return Shape(hashlib.sha256(repr(shape).encode("utf-8")).hexdigest(), tuple(values))
+    return Shape(hashlib.sha256(joined.encode("utf-8")).hexdigest(), tuple(values))
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -186,8 +207,12 @@ class RdfTemplate:
                 else:
                     parts.append("{%d}" % specs.setdefault(term, len(specs)))  # noqa: UP031
             lines.append(" ".join(parts) + " .\n")
-        self._specs = list(specs)
         self._format = "".join(lines)
+        self._fields = len(specs)
+        # Rendering plans: IRIs (field, expanded prefix, slot, cut) and literals (field, slot,
+        # the text after the closing quote: a language tag, a datatype, or nothing).
+        self._iris = [(i, t[1], t[2], t[3]) for t, i in specs.items() if t[0] == "i"]
+        self._literals = [(i, t[1], _literal_suffix(t)) for t, i in specs.items() if t[0] == "l"]
 
     @classmethod
     def build(
@@ -257,13 +282,21 @@ class RdfTemplate:
         slots.used.add(slot)
         return ("l", slot, None if language else ox.NamedNode(datatype), language)
 
-    def instantiate(self, values: tuple[str, ...]) -> list[ox.Quad]:
+    def instantiate(self, values: tuple[str, ...]) -> Iterator[ox.Quad]:
         """The quads of a document of this shape with these values."""
         if len(values) != self.slots:
             raise ValueError("the values do not fit this template")
-        text = self._format.format(*[_render(spec, values) for spec in self._specs])
+        fields: list[str] = [""] * self._fields
+        for field_index, prefix, slot, cut in self._iris:
+            fields[field_index] = f"<{prefix}{values[slot][cut:]}>"
+        for field_index, slot, suffix in self._literals:
+            value = values[slot]
+            if _NEEDS_ECHAR.search(value) is not None:
+                value = value.translate(_ECHAR)
+            fields[field_index] = f'"{value}{suffix}'
+        text = self._format.format(*fields)
         try:
-            return list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+            return iter(list(ox.parse(text, format=ox.RdfFormat.N_QUADS)))
         except SyntaxError as exc:
             raise MalformedInputError(f"not a valid RDF term: {exc}") from exc
 
@@ -280,13 +313,13 @@ def _prefix_length(value: str) -> int:
 _ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
-def _render(spec: _Term, values: tuple[str, ...]) -> str:
-    """One slot term in N-Quads syntax (RDF 1.1 N-Quads §2.4, ECHAR escapes for literals)."""
-    if spec[0] == "i":
-        return f"<{spec[1]}{values[spec[2]][spec[3] :]}>"
-    text = values[spec[1]].translate(_ECHAR)
+_NEEDS_ECHAR = re.compile(r'[\\"\n\r]')
+
+
+def _literal_suffix(spec: _Term) -> str:
+    """What follows a literal's text in N-Quads (RDF 1.1 N-Quads §2.4): ``"@en``, ``"^^<…>``."""
     if spec[3] is not None:
-        return f'"{text}"@{spec[3]}'
+        return f'"@{spec[3]}'
     if spec[2] is None or spec[2].value == _XSD_STRING:
-        return f'"{text}"'
-    return f'"{text}"^^{spec[2]}'
+        return '"'
+    return f'"^^{spec[2]}'

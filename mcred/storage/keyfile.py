@@ -13,16 +13,14 @@ import json
 import os
 import secrets
 import tempfile
-import threading
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from issuer.ports import SigningKey, new_key_fragment
+from issuer.ports import InMemorySigningKeyStore, SigningKey
 from vc_core.errors import KeyFormatError
 from vc_core.keys import KeyType, PrivateKey, b64url_decode, b64url_encode
 
@@ -57,14 +55,13 @@ def _aad(record: dict[str, Any]) -> bytes:
     return json.dumps([record[f] for f in fields]).encode("utf-8")
 
 
-class EncryptedKeyFile:
-    """A :class:`issuer.ports.SigningKeyStore` over one JSON file."""
+class EncryptedKeyFile(InMemorySigningKeyStore):
+    """A :class:`issuer.ports.SigningKeyStore` over one JSON file, rewritten on every change."""
 
     def __init__(self, path: Path, kek: bytes) -> None:
         self._path = path
         self._aead = AESGCM(kek)
-        self._lock = threading.Lock()
-        self._keys: list[SigningKey] = self._load()
+        super().__init__(self._load())
 
     # -- file format --------------------------------------------------------------------------
     def _load(self) -> list[SigningKey]:
@@ -128,33 +125,5 @@ class EncryptedKeyFile:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    # -- SigningKeyStore ----------------------------------------------------------------------
-    def list_keys(self) -> list[SigningKey]:
-        with self._lock:
-            return list(self._keys)
-
-    def active(self, key_type: KeyType) -> SigningKey:
-        with self._lock:
-            for key in self._keys:
-                if key.active and key.key_type is key_type:
-                    return key
-            key = self._new(key_type)
-            self._save()
-            return key
-
-    def rotate(self, key_type: KeyType) -> SigningKey:
-        now = datetime.now(UTC)
-        with self._lock:
-            self._keys = [
-                replace(k, retired_at=now) if k.active and k.key_type is key_type else k
-                for k in self._keys
-            ]
-            key = self._new(key_type)
-            self._save()
-            return key
-
-    def _new(self, key_type: KeyType) -> SigningKey:
-        now = datetime.now(UTC)
-        key = SigningKey(new_key_fragment(key_type, now), PrivateKey.generate(key_type), now)
-        self._keys.append(key)
-        return key
+    def _changed(self) -> None:
+        self._save()

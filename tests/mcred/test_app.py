@@ -1,0 +1,97 @@
+"""The service through its ASGI app: health, the issuer's DID document, errors as problems."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mcred.app import create_app
+from mcred.settings import Settings
+from vc_core.dids.document import DidDocument
+from vc_core.keys import KeyType, PrivateKey
+from vc_core.proofs.data_integrity import add_proof, verify_proofs
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path, public_url="http://localhost:8000"
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as c:
+        yield c
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["did"] == "did:web:localhost%3A8000"
+
+
+async def test_did_document_lists_both_keys_for_assertion(client: httpx.AsyncClient) -> None:
+    response = await client.get("/.well-known/did.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/did+ld+json")
+    assert response.headers["access-control-allow-origin"] == "*"
+    document = response.json()
+    assert document["id"] == "did:web:localhost%3A8000"
+    types = sorted(vm["type"] for vm in document["verificationMethod"])
+    assert types == ["JsonWebKey", "Multikey"]
+    for vm in document["verificationMethod"]:
+        assert vm["id"].startswith("did:web:localhost%3A8000#")
+        assert vm["controller"] == document["id"]
+        assert vm["id"] in document["assertionMethod"]
+    assert "privateKeyMultibase" not in response.text
+    assert '"d"' not in response.text
+
+
+async def test_credentials_signed_before_a_rotation_still_verify(settings: Settings) -> None:
+    app = create_app(settings)
+    services = app.state.services
+    old = services.identity.signing_key(KeyType.ED25519)
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": services.identity.did,
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    signed = add_proof(
+        credential,
+        old.private_key,
+        verification_method=services.identity.verification_method_id(old),
+    )
+    services.keys.rotate(KeyType.ED25519)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as c:
+        document = DidDocument.parse((await c.get("/.well-known/did.json")).json())
+    result = verify_proofs(
+        signed,
+        resolve_key=lambda vm, purpose: document.verification_method_for(vm, purpose).public_key,
+        allowed_cryptosuites=["eddsa-rdfc-2022"],
+    )
+    assert result.verified, result
+    assert services.identity.signing_key(KeyType.ED25519).fragment != old.fragment
+
+
+async def test_keys_persist_across_restarts(settings: Settings) -> None:
+    first = create_app(settings).state.services.identity.did_document()
+    second = create_app(settings).state.services.identity.did_document()
+    assert first == second
+
+
+async def test_unknown_route_is_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/nope")).status_code == 404
+
+
+def test_signing_key_is_never_in_repr() -> None:
+    key = PrivateKey.generate()
+    assert key.to_multikey() not in repr(key)

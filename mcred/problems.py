@@ -23,6 +23,7 @@ from vc_core.errors import (
 __all__ = ["install_problem_handlers", "problem_response"]
 
 PROBLEM_JSON = "application/problem+json"
+_UPSTREAM_FAILURES = frozenset({"notFound", "internalError"})
 
 
 def problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -35,7 +36,9 @@ def _status_for(exc: VcCoreError) -> int:
     if isinstance(exc, MalformedInputError):
         return 400
     if isinstance(exc, DidResolutionError):
-        return 502
+        # the DID's host failed us (gateway error); a document we could read but must refuse
+        # (notAuthorized, invalidDidDocument, revoked …) is the request's problem
+        return 502 if exc.details.get("error") in _UPSTREAM_FAILURES else 422
     return 400
 
 

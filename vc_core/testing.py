@@ -6,6 +6,7 @@
 * :func:`apply_patch`: a copy of a JSON document with ``set``/``delete``/``append`` operations on
   dotted paths (``"awarding_bodies.1.country"``), for data-driven tests.
 * :class:`FixedClock`: a clock whose ``now()`` returns a fixed, time-zone-aware instant.
+* :class:`~vc_core.dids.resolver.StaticDidResolver`: a map-backed DID resolver (re-exported).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from vc_core.dids.resolver import StaticDidResolver
 from vc_core.model.microcredential import MicroCredential
 
 __all__ = [
     "SAMPLE_COORDINATOR_DID",
     "SAMPLE_HOLDER_DID",
     "FixedClock",
+    "StaticDidResolver",
     "apply_patch",
     "sample_microcredential",
     "sample_microcredential_data",

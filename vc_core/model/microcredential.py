@@ -138,16 +138,20 @@ def _http_url(value: str) -> str:
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+def _matching(pattern: str, what: str) -> AfterValidator:
+    """A validator that accepts strings matching ``pattern`` and names ``what`` otherwise."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
 
 
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, _matching(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", "an e-mail address")]
 
 
 def _country_code(value: Any) -> str:
@@ -170,27 +174,21 @@ LanguageTag = Annotated[str, BeforeValidator(_language_tag)]
 
 # Erasmus institution codes: country prefix padded to three characters, city, two digits
 # ("E  GRANADA01", "D  LEIPZIG01", "F  BORDEAU58", "IRLDUBLIN01").
-_ERASMUS = re.compile(r"^(?=.{5,12}$)[A-Z]{1,3} {0,2}[A-Z][A-Z\-]*[0-9]{2}$")
+ErasmusCode = Annotated[
+    str,
+    _matching(
+        r"^(?=.{5,12}$)[A-Z]{1,3} {0,2}[A-Z][A-Z\-]*[0-9]{2}$",
+        "an Erasmus institution code such as 'E  GRANADA01'",
+    ),
+]
 
-
-def _erasmus(value: str) -> str:
-    if not _ERASMUS.match(value):
-        raise ValueError(f"{value!r} is not an Erasmus institution code such as 'E  GRANADA01'")
-    return value
-
-
-ErasmusCode = Annotated[str, AfterValidator(_erasmus)]
-
-_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-
-
-def _schac(value: str) -> str:
-    if not _DOMAIN.match(value):
-        raise ValueError(f"{value!r} is not a SCHAC home organisation (a domain such as 'ugr.es')")
-    return value
-
-
-SchacHome = Annotated[str, AfterValidator(_schac)]
+SchacHome = Annotated[
+    str,
+    _matching(
+        r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        "a SCHAC home organisation (a domain such as 'ugr.es')",
+    ),
+]
 
 
 def _midnight_utc(value: Any) -> Any:

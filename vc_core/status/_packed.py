@@ -8,7 +8,7 @@ Token Status List from the least significant bit. Subclasses say which with ``MS
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import ClassVar
 
 from vc_core.errors import StatusRangeError
@@ -56,6 +56,11 @@ class PackedStatuses:
             )
         byte, shift = self._locate(index)
         self._buffer[byte] = (self._buffer[byte] & ~(mask << shift)) | (value << shift)
+
+    def set_many(self, values: Mapping[int, int] | Iterable[tuple[int, int]]) -> None:
+        """Set every ``(index, status)`` pair (or ``{index: status}``) in place."""
+        for index, value in values.items() if isinstance(values, Mapping) else values:
+            self.set(index, value)
 
     def nonzero(self) -> Iterator[tuple[int, int]]:
         """``(index, status)`` of every non-zero entry, in index order (zero bytes skipped in C)."""

@@ -186,9 +186,7 @@ class BitstringStatusList(PackedStatuses):
     ) -> Self:
         """A list of ``size`` entries where the given ``(index, status)`` pairs are set."""
         status_list = cls(size, status_size=status_size, minimum_entries=minimum_entries)
-        pairs = values.items() if isinstance(values, Mapping) else values
-        for index, value in pairs:
-            status_list.set(index, value)
+        status_list.set_many(values)
         return status_list
 
     @classmethod

@@ -127,9 +127,7 @@ class TokenStatusList(PackedStatuses):
     ) -> Self:
         """A list of ``size`` entries where the given ``(index, status)`` pairs are set."""
         status_list = cls(size, bits=bits, aggregation_uri=aggregation_uri)
-        pairs = values.items() if isinstance(values, Mapping) else values
-        for index, value in pairs:
-            status_list.set(index, value)
+        status_list.set_many(values)
         return status_list
 
     @classmethod

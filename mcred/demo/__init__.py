@@ -1,0 +1,3 @@
+"""The demo alliance that `make run` seeds."""
+
+__all__: list[str] = []

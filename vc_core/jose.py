@@ -65,6 +65,7 @@ from vc_core.keys import PrivateKey, PublicKey, b64url_decode, b64url_encode
 
 __all__ = [
     "DEFAULT_LEEWAY",
+    "JWT_VC_TYP",
     "MAX_TOKEN_CHARS",
     "SUPPORTED_JWS_ALGS",
     "VC_JWT_TYP",
@@ -80,9 +81,11 @@ __all__ = [
     "parse_enveloped_credential",
     "parse_enveloped_presentation",
     "sign_jws",
+    "sign_jwt_vc_json",
     "sign_vc_jwt",
     "sign_vp_jwt",
     "verify_jws",
+    "verify_jwt_vc_json",
     "verify_vc_jwt",
     "verify_vp_jwt",
 ]
@@ -861,3 +864,96 @@ def parse_enveloped_credential(obj: Any) -> EnvelopedToken:
 def parse_enveloped_presentation(obj: Any) -> EnvelopedToken:
     """Media type and token of an ``EnvelopedVerifiablePresentation`` (not verified)."""
     return _parse_envelope(obj, _ENVELOPED_VP, _PRESENTATION_ENVELOPE_TYPES)
+
+
+# -- VCDM 1.1 JWT encoding (jwt_vc_json) -----------------------------------------------------
+
+JWT_VC_TYP = "JWT"
+
+
+def sign_jwt_vc_json(
+    credential: Mapping[str, Any],
+    key: PrivateKey,
+    *,
+    kid: str,
+    issued_at: datetime | None = None,
+) -> str:
+    """Encode a VCDM **1.1** credential as a JWT (VCDM 1.1 §6.3.1; OpenID4VCI ``jwt_vc_json``).
+
+    VC-JOSE-COSE (``vc+jwt``) secures VCDM 2.0 credentials only; ELM credentials keep the
+    VCDM 1.1 envelope (specs.md §0.1), so their JWT form is this one: header ``typ: JWT``, the
+    credential under the ``vc`` claim, and ``iss``/``sub``/``jti``/``nbf``/``exp`` mirrored from
+    ``issuer``/``credentialSubject.id``/``id``/``issuanceDate`` (or ``validFrom``)/
+    ``expirationDate`` (or ``validUntil``). The ``vc`` claim is the credential unchanged.
+    """
+    _check_kid(kid)
+    if not isinstance(credential, Mapping) or "VerifiableCredential" not in _types(credential):
+        raise MalformedInputError("a jwt_vc_json payload is a VerifiableCredential object")
+    claims: dict[str, Any] = {"vc": dict(credential)}
+    issuer = _id_of(credential.get("issuer"))
+    if issuer is None:
+        raise MalformedInputError("the credential needs an issuer (iss)")
+    claims["iss"] = issuer
+    subjects = _subject_ids(credential)
+    if len(subjects) == 1:
+        claims["sub"] = subjects[0]
+    if isinstance(credential.get("id"), str):
+        claims["jti"] = credential["id"]
+    for claim, names in (
+        ("nbf", ("issuanceDate", "validFrom")),
+        ("exp", ("expirationDate", "validUntil")),
+    ):
+        value = next((credential[n] for n in names if isinstance(credential.get(n), str)), None)
+        if value is not None:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                raise MalformedInputError(f"{names[0]} {value!r} is not a date-time") from None
+            if moment.tzinfo is None:
+                raise MalformedInputError(f"{names[0]} {value!r} has no time zone")
+            claims[claim] = _numeric_date(moment)
+    claims["iat"] = _numeric_date(issued_at or datetime.now(UTC))
+    return sign_jws(claims, key, header={"typ": JWT_VC_TYP, "kid": kid})
+
+
+def verify_jwt_vc_json(
+    token: str,
+    key: PublicKey,
+    *,
+    allowed_algs: Collection[str],
+    now: datetime | None = None,
+    leeway: timedelta = DEFAULT_LEEWAY,
+) -> JoseVerificationResult:
+    """Verify a VCDM 1.1 JWT credential (see :func:`sign_jwt_vc_json`).
+
+    ``document`` is the ``vc`` claim as signed. ``iss`` must match ``vc.issuer``, ``jti`` the
+    ``vc.id`` and ``sub`` a subject id when both are present; ``exp``/``nbf`` are enforced.
+    """
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    jws = verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=None)
+
+    def failed(reason: JoseFailure, detail: str) -> JoseVerificationResult:
+        return JoseVerificationResult(False, None, None, jws.header, reason, detail)
+
+    if not jws.verified:
+        return failed(jws.reason or JoseFailure.INVALID_SIGNATURE, jws.detail)
+    typ = jws.header.get("typ")
+    if typ is not None and _media_type(typ) not in (_media_type(JWT_VC_TYP), "vc+ld+json"):
+        return failed(JoseFailure.TYP_MISMATCH, f"typ {typ!r} is not a VCDM 1.1 JWT")
+    claims = jws.payload_json()
+    vc = claims.get("vc")
+    if not isinstance(vc, dict):
+        return failed(JoseFailure.DOCUMENT_TYPE_MISMATCH, "the JWT has no 'vc' object claim")
+    mirrored = {k: v for k, v in claims.items() if k in ("iss", "jti", "sub", "exp", "nbf", "iat")}
+    warnings: list[str] = []
+    check = _check_common_claims(
+        {**vc, **mirrored},
+        kind="vc",
+        now=now or datetime.now(UTC),
+        leeway=leeway,
+        warnings=warnings,
+    )
+    if check is not None:
+        return failed(check.reason, check.detail)
+    return JoseVerificationResult(True, "vc", vc, jws.header, warnings=tuple(warnings))

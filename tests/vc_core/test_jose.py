@@ -34,13 +34,15 @@ from vc_core.jose import (
     parse_enveloped_credential,
     parse_enveloped_presentation,
     sign_jws,
+    sign_jwt_vc_json,
     sign_vc_jwt,
     sign_vp_jwt,
     verify_jws,
+    verify_jwt_vc_json,
     verify_vc_jwt,
     verify_vp_jwt,
 )
-from vc_core.keys import KeyType, PrivateKey, PublicKey, b64url_encode
+from vc_core.keys import KeyType, PrivateKey, PublicKey, b64url_decode, b64url_encode
 
 DATA = Path(__file__).parent.parent / "data" / "jose"
 BOTH = ["EdDSA", "ES256"]
@@ -608,3 +610,53 @@ def test_sd_jwt_envelope_is_passed_through() -> None:
     sd_jwt = f"{_GOOD_TOKEN}~WyJzYWx0IiwibmFtZSIsIkFkYSJd~"
     envelope = envelope_credential(sd_jwt, media_type="application/vc+sd-jwt")
     assert parse_enveloped_credential(envelope) == EnvelopedToken("application/vc+sd-jwt", sd_jwt)
+
+
+# -- VCDM 1.1 JWT (jwt_vc_json), the JWT form of ELM credentials --------------------------------
+
+_V11 = {
+    "@context": ["https://www.w3.org/2018/credentials/v1"],
+    "id": "urn:credential:0b1e",
+    "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+    "issuer": {"id": "did:web:uni.example", "legalName": {"en": ["Uni"]}},
+    "issuanceDate": "2026-11-24T12:00:00Z",
+    "credentialSubject": {"id": "did:example:learner"},
+}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_jwt_vc_json_round_trip(key: PrivateKey) -> None:
+    token = sign_jwt_vc_json(_V11, key, kid="did:web:uni.example#k")
+    header = decode_unverified_header(token)
+    assert header["typ"] == "JWT"
+    result = verify_jwt_vc_json(token, key.public_key, allowed_algs=BOTH)
+    assert result.verified, result.detail
+    assert result.document == _V11
+    payload = json.loads(b64url_decode(token.split(".")[1]))
+    assert payload["iss"] == "did:web:uni.example"
+    assert payload["sub"] == "did:example:learner"
+    assert payload["jti"] == "urn:credential:0b1e"
+    assert payload["nbf"] == 1795521600
+
+
+def test_jwt_vc_json_refusals() -> None:
+    token = sign_jwt_vc_json(_V11, ED, kid="k")
+    assert not verify_jwt_vc_json(token, P256.public_key, allowed_algs=BOTH).verified
+    assert (
+        verify_jwt_vc_json(token, ED.public_key, allowed_algs=["ES256"]).reason
+        is JoseFailure.ALG_NOT_ALLOWED
+    )
+    vc_jwt = sign_vc_jwt(CREDENTIAL, ED, kid="k")
+    assert verify_jwt_vc_json(vc_jwt, ED.public_key, allowed_algs=BOTH).reason in {
+        JoseFailure.TYP_MISMATCH,
+        JoseFailure.DOCUMENT_TYPE_MISMATCH,
+    }
+    forged = sign_jws(
+        {"iss": "did:web:evil.example", "vc": _V11}, ED, header={"typ": "JWT", "kid": "k"}
+    )
+    assert (
+        verify_jwt_vc_json(forged, ED.public_key, allowed_algs=BOTH).reason
+        is JoseFailure.CLAIM_CONFLICT
+    )
+    with pytest.raises(MalformedInputError):
+        sign_jwt_vc_json({**_V11, "issuanceDate": "yesterday"}, ED, kid="k")

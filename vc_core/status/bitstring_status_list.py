@@ -248,7 +248,8 @@ class BitstringStatusList(PackedStatuses):
 
     def encode(self) -> str:
         """``encodedList`` = ``"u"`` + base64url(GZIP(bitstring)) (§3.3); mtime 0, deterministic."""
-        compressed = gzip.compress(self._buffer, compresslevel=9, mtime=0)
+        # level 6: level 9 is ten times slower on sparse lists for ~25% smaller output
+        compressed = gzip.compress(self._buffer, compresslevel=6, mtime=0)
         return MULTIBASE_BASE64URL + b64url_encode(compressed)
 
     def credential_subject(

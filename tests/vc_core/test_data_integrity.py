@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from vc_core.errors import DidResolutionError, KeyFormatError, MalformedInputError
+from vc_core.jsonld.canonicalize import OxigraphCanonicalizer
 from vc_core.keys import KeyType, PrivateKey, PublicKey
 from vc_core.proofs.data_integrity import add_proof, verify_proofs
 
@@ -214,3 +215,30 @@ def test_allowlist_is_required() -> None:
     signed = add_proof(CREDENTIAL, ED, verification_method="did:web:uni.example#ed")
     with pytest.raises(ValueError, match="at least one"):
         verify_proofs(signed, resolve_key=resolve, allowed_cryptosuites=[])
+
+
+def test_escaped_iri_does_not_verify_once_the_shape_is_cached() -> None:
+    """Review finding: pyoxigraph decoded \\u escapes in IRIs that pyld keeps as text."""
+    engine = OxigraphCanonicalizer()
+    signed = add_proof(
+        CREDENTIAL, ED, verification_method="did:web:uni.example#ed", canonicalizer=engine
+    )
+    assert verify_proofs(
+        signed, resolve_key=resolve, allowed_cryptosuites=ALL, canonicalizer=engine
+    ).verified
+    forged = {**signed, "issuer": "did:web:uni\\u002eexample"}
+    result = verify_proofs(
+        forged, resolve_key=resolve, allowed_cryptosuites=ALL, canonicalizer=engine
+    )
+    assert not result.verified
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022", "eddsa-rdfc-2022"])
+@pytest.mark.parametrize("value", [2**60, "a\ud800"])
+def test_unencodable_values_fail_without_raising(suite: str, value: object) -> None:
+    signed = add_proof(
+        CREDENTIAL, ED, verification_method="did:web:uni.example#ed", cryptosuite=suite
+    )
+    signed["credentialSubject"] = {**signed["credentialSubject"], "name": value}
+    result = verify_proofs(signed, resolve_key=resolve, allowed_cryptosuites=ALL)
+    assert not result.verified

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 import pytest
 
-from vc_core.errors import UnsafeJsonLdError, UnsafeValueError
+from vc_core.errors import MalformedInputError, UnsafeJsonLdError, UnsafeValueError
 from vc_core.jsonld.canonicalize import OxigraphCanonicalizer, PyldCanonicalizer
+from vc_core.jsonld.loader import default_loader
 from vc_core.jsonld.shapes import shape_of
 
 BASE: dict[str, Any] = {
@@ -91,3 +94,90 @@ def test_same_shape_with_text_in_an_iri_slot_is_still_refused() -> None:
     relative_subject = {**BASE, "credentialSubject": {"id": "learner-7", "name": "Ada"}}
     with pytest.raises(UnsafeJsonLdError, match="learner-7"):
         engine.canonize(relative_subject)
+
+
+# -- found in review: what must never sign alike, or sign at all --------------------------------
+
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+REVIEW_UNSAFE: dict[str, tuple[dict[str, Any], type[Exception], str]] = {
+    "unicode escape in an IRI": (
+        {**BASE, "issuer": "did:web:uni\\u002eexample"},
+        UnsafeJsonLdError,
+        "cannot carry",
+    ),
+    "angle bracket in an IRI": (
+        {**BASE, "issuer": "did:web:uni.example><did:example:graph"},
+        UnsafeJsonLdError,
+        "cannot carry",
+    ),
+    "blank-node property": ({**BASE, "_:admin": True}, UnsafeJsonLdError, "blank-node property"),
+    "@index": (
+        {**BASE, "credentialSubject": {"id": "did:example:l", "@index": "x"}},
+        UnsafeJsonLdError,
+        "@index",
+    ),
+    "@direction": (
+        {**BASE, "name": {"@value": "Ada", "@language": "en", "@direction": "rtl"}},
+        UnsafeJsonLdError,
+        "@direction",
+    ),
+    "string typed xsd:double": (
+        {
+            **BASE,
+            "@context": [*BASE["@context"], "https://www.w3.org/ns/credentials/examples/v2"],
+            "credentialSubject": {
+                "id": "did:example:l",
+                "score": {"@value": "1", "@type": XSD_DOUBLE},
+            },
+        },
+        UnsafeJsonLdError,
+        "xsd:double",
+    ),
+    "lone surrogate": (
+        {**BASE, "credentialSubject": {"id": "did:example:l", "name": "a\ud800"}},
+        UnsafeValueError,
+        r"U\+D800",
+    ),
+    "noncharacter U+FFFF": (
+        {**BASE, "credentialSubject": {"id": "did:example:l", "name": "a\uffff"}},
+        UnsafeValueError,
+        r"U\+FFFF",
+    ),
+    "integer beyond 2^53": (
+        {**BASE, "credentialSubject": {"id": "did:example:l", "name": 2**53 + 1}},
+        UnsafeValueError,
+        "2\\^53",
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["pyld", "fast-cold", "fast-warm"])
+@pytest.mark.parametrize("case", sorted(REVIEW_UNSAFE))
+def test_review_findings_are_refused(engine: str, case: str) -> None:
+    document, error, fragment = REVIEW_UNSAFE[case]
+    loader = default_loader(include_test_contexts=True)
+    canonicalizer = PyldCanonicalizer(loader) if engine == "pyld" else OxigraphCanonicalizer(loader)
+    if engine == "fast-warm":  # the same shape with harmless values is cached first
+        harmless = json.loads(
+            json.dumps(document).replace("\\\\u002e", ".").replace("><did:example:graph", "")
+        )
+        with contextlib.suppress(UnsafeJsonLdError, UnsafeValueError):
+            canonicalizer.canonize(harmless)
+    with pytest.raises(error, match=fragment):
+        canonicalizer.canonize(document)
+
+
+def test_poison_graph_is_refused_quickly() -> None:
+    k = 8  # a clique of eight blank nodes: about a minute of RDFC-1.0 without a budget
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"p": {"@id": "urn:example:p", "@type": "@id"}},
+        ],
+        "@graph": [
+            {"@id": f"_:n{i}", "p": [f"_:n{j}" for j in range(k) if j != i]} for i in range(k)
+        ],
+    }
+    for engine in (PyldCanonicalizer(), OxigraphCanonicalizer()):
+        with pytest.raises(MalformedInputError, match="poison graph"):
+            engine.canonize(document)

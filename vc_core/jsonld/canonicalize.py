@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from vc_core.errors import ContextNotAllowedError, MalformedInputError, UnsafeJsonLdError
 from vc_core.jsonld.loader import PinnedDocumentLoader, default_loader
@@ -79,11 +80,36 @@ def _jsonld_message(exc: jsonld.JsonLdError) -> str:
     return " <- ".join(dict.fromkeys(parts))
 
 
-class PyldCanonicalizer:
-    """The reference engine (pyld), with safe mode."""
+class _BoundedRdfc(URDNA2015):  # type: ignore[misc]  # pyld is untyped
+    """RDFC-1.0 (pyld's URDNA2015) with a work budget against poison graphs.
 
-    def __init__(self, loader: PinnedDocumentLoader | None = None) -> None:
+    RDFC-1.0 §4.4 lets implementations bound the N-degree hashing that symmetric blank-node
+    graphs make explode (a clique of seven blank nodes takes seconds, eight a minute).
+    Credentials need a handful of calls; past ``max_work`` the document is refused.
+    """
+
+    def __init__(self, max_work: int) -> None:
+        super().__init__()
+        self._budget = max_work
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise MalformedInputError(
+                "the document's blank nodes need too much canonicalization work "
+                "(a poison graph, RDFC-1.0 §4.4)"
+            )
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+class PyldCanonicalizer:
+    """The reference engine (pyld), with safe mode and a canonicalization work budget."""
+
+    def __init__(
+        self, loader: PinnedDocumentLoader | None = None, *, max_work: int = 1_000
+    ) -> None:
         self._loader = loader or default_loader()
+        self._max_work = max_work
 
     def _expand(self, document: JsonObject) -> list[Any]:
         check_values(document)
@@ -106,14 +132,11 @@ class PyldCanonicalizer:
     def canonize(self, document: JsonObject) -> str:
         expanded = self._expand(document)
         try:
-            nquads: str = jsonld.normalize(
-                expanded,
-                {
-                    "algorithm": "URDNA2015",  # = RDFC-1.0
-                    "format": "application/n-quads",
-                    "documentLoader": self._loader,
-                    "base": None,
-                },
+            dataset = jsonld.JsonLdProcessor().to_rdf(
+                expanded, {"documentLoader": self._loader, "base": None}
+            )
+            nquads: str = _BoundedRdfc(self._max_work).main(
+                dataset, {"format": "application/n-quads"}
             )
         except jsonld.JsonLdError as exc:
             raise _translate(exc) from exc

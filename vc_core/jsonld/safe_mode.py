@@ -6,12 +6,19 @@ so a signature would not cover it. mcred refuses such documents when signing and
 
 * a property that does not expand to an absolute IRI (an *undefined term*);
 * an ``@type`` or ``@id`` value (or a typed literal's datatype) that stays relative;
+* an IRI with characters N-Quads cannot carry (white space, ``<>"{}|^`\\``): canonicalizers
+  disagree on them, and an escape such as ``\u0069`` could make two IRIs sign alike;
+* a blank-node property (``"_:x": …``), ``@index`` and ``@direction``: RDF drops them;
+* a string typed ``xsd:double``: processors rewrite it (``"1"`` → ``"1.0E0"``), so different
+  strings would sign alike;
 * a float that does not survive the JSON-LD ``xsd:double`` canonical form (``%1.15E``);
-* NaN/Infinity, and control characters other than TAB, LF and CR, in any key or string.
+* NaN/Infinity; control characters other than TAB, LF and CR; lone surrogates; and the
+  noncharacters U+FFFE/U+FFFF (serializers escape them differently).
+* integers outside ±2^53 (they do not survive JavaScript or JCS, RFC 8785 §3.2.2.3).
 
-:func:`check_values` is the cheap JSON walk for the last two; :func:`check_expanded` walks
-pyld's expanded output for the relative IRIs; dropped properties are caught by pyld's
-``on_property_dropped`` hook while expanding (see :mod:`vc_core.jsonld.canonicalize`).
+:func:`check_values` is the cheap JSON walk for the values; :func:`check_expanded` walks
+pyld's expanded output for IRIs and the dropped keywords; dropped properties are caught by
+pyld's ``on_property_dropped`` hook while expanding (see :mod:`vc_core.jsonld.canonicalize`).
 """
 
 from __future__ import annotations
@@ -26,11 +33,17 @@ __all__ = [
     "check_expanded",
     "check_values",
     "has_control_character",
+    "has_iri_forbidden_character",
     "is_absolute_iri",
     "is_safe_float",
+    "is_safe_integer",
+    "is_safe_iri",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_MAX_SAFE_INTEGER = 2**53
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 # The test JSON-LD processors (pyld, jsonld.js) apply: a scheme, a colon, no white space.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
 
@@ -53,8 +66,8 @@ def _check_string(text: str, path: str) -> None:
     match = _CONTROL.search(text)
     if match is not None:
         raise UnsafeValueError(
-            f"control character U+{ord(match.group()):04X} at {path or '/'}: "
-            "only TAB, LF and CR are allowed in signed text",
+            f"character U+{ord(match.group()):04X} at {path or '/'} is not allowed in signed "
+            "text (control characters but TAB, LF and CR; lone surrogates; U+FFFE, U+FFFF)",
             details={"path": path or "/"},
         )
 
@@ -71,7 +84,7 @@ def check_float(value: float, path: str) -> None:
 
 
 def check_values(node: Any, path: str = "") -> None:
-    """Refuse floats that do not round-trip, non-finite numbers and control characters."""
+    """Refuse unsafe numbers and characters anywhere in a JSON document (keys included)."""
     if isinstance(node, dict):
         for key, value in node.items():
             _check_string(key, path)
@@ -83,41 +96,80 @@ def check_values(node: Any, path: str = "") -> None:
         _check_string(node, path)
     elif isinstance(node, float):
         check_float(node, path)
+    elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _MAX_SAFE_INTEGER:
+        raise UnsafeValueError(
+            f"the integer at {path or '/'} is outside ±2^53; send it as a string",
+            details={"path": path or "/"},
+        )
 
 
-def _iri_ok(value: Any) -> bool:
-    return isinstance(value, str) and (value.startswith("_:") or is_absolute_iri(value))
+def has_iri_forbidden_character(value: str) -> bool:
+    return _IRI_FORBIDDEN.search(value) is not None
+
+
+def is_safe_integer(value: int) -> bool:
+    return abs(value) <= _MAX_SAFE_INTEGER
+
+
+def is_safe_iri(value: str) -> bool:
+    """Absolute (or a blank node label), and free of characters N-Quads IRIs cannot carry."""
+    return (value.startswith("_:") or is_absolute_iri(value)) and not _IRI_FORBIDDEN.search(value)
+
+
+def _unsafe(message: str, path: str, **details: Any) -> UnsafeJsonLdError:
+    return UnsafeJsonLdError(message, details={"path": path or "/", **details})
+
+
+def _check_iri(value: Any, path: str, what: str) -> None:
+    if not isinstance(value, str) or not (value.startswith("_:") or is_absolute_iri(value)):
+        raise _unsafe(
+            f"relative IRI {value!r} used as {what} at {path or '/'}: it would be dropped "
+            "from the signed data (is the term or type defined by a context?)",
+            path,
+            value=value,
+        )
+    if _IRI_FORBIDDEN.search(value):
+        raise _unsafe(
+            f"the IRI {value!r} at {path or '/'} holds characters an IRI cannot carry "
+            '(white space, <>"{}|^`\\)',
+            path,
+            value=value,
+        )
+
+
+_DROPPED_KEYWORDS = ("@index", "@direction")
 
 
 def check_expanded(node: Any, path: str = "") -> None:
-    """Walk expanded JSON-LD; relative ``@id``/``@type`` values raise :class:`UnsafeJsonLdError`."""
+    """Walk expanded JSON-LD and refuse what RDF would drop or processors read differently."""
     if isinstance(node, list):
         for i, item in enumerate(node):
             check_expanded(item, f"{path}/{i}")
         return
     if not isinstance(node, dict):
         return
-    node_id = node.get("@id")
-    if node_id is not None and not _iri_ok(node_id):
-        raise UnsafeJsonLdError(
-            f"relative IRI {node_id!r} used as an identifier at {path or '/'}: "
-            "it would be dropped from the signed data",
-            details={"path": path or "/", "value": node_id},
-        )
+    for keyword in _DROPPED_KEYWORDS:
+        if keyword in node:
+            raise _unsafe(f"{keyword} at {path or '/'} is not carried into RDF", path)
+    if "@value" in node:
+        datatype = node.get("@type")
+        if datatype is not None and datatype != "@json":
+            _check_iri(datatype, path, "a datatype")
+        if datatype == XSD_DOUBLE and isinstance(node["@value"], str):
+            raise _unsafe(
+                f"a string typed xsd:double at {path or '/'} is rewritten by JSON-LD "
+                "processors; send a JSON number",
+                path,
+            )
+        return
+    if "@id" in node:
+        _check_iri(node["@id"], path, "an identifier")
     types = node.get("@type")
-    if types is not None and "@value" not in node:
-        for value in types if isinstance(types, list) else [types]:
-            if not _iri_ok(value):
-                raise UnsafeJsonLdError(
-                    f"type {value!r} at {path or '/'} is not defined by any context",
-                    details={"path": path or "/", "value": value},
-                )
-    elif types is not None and types != "@json" and not _iri_ok(types):
-        raise UnsafeJsonLdError(
-            f"datatype {types!r} at {path or '/'} is not an absolute IRI",
-            details={"path": path or "/", "value": types},
-        )
+    for value in types if isinstance(types, list) else ([] if types is None else [types]):
+        _check_iri(value, path, "a type")
     for key, value in node.items():
-        if key in ("@id", "@type", "@value", "@language", "@direction", "@index"):
+        if key.startswith("_:"):
+            raise _unsafe(f"the blank-node property {key!r} at {path or '/'} has no IRI", path)
+        if key in ("@id", "@type"):
             continue
         check_expanded(value, f"{path}/{key}")

@@ -29,7 +29,13 @@ from pyld import jsonld
 
 from vc_core.errors import MalformedInputError
 from vc_core.jsonld.loader import PinnedDocumentLoader
-from vc_core.jsonld.safe_mode import has_control_character, is_safe_float
+from vc_core.jsonld.safe_mode import (
+    XSD_DOUBLE,
+    has_control_character,
+    has_iri_forbidden_character,
+    is_safe_float,
+    is_safe_integer,
+)
 
 __all__ = ["RdfTemplate", "Shape", "shape_of"]
 
@@ -56,7 +62,11 @@ class Shape:
 
 
 def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> None:
-    if exact or node.startswith("_:"):
+    if node.startswith("_:"):
+        # Blank node labels are how a document links blank nodes into cycles (poison graphs,
+        # RDFC-1.0 §4.4): such documents are not cached, so every one meets pyld's work budget.
+        raise _NotCacheable
+    if exact:
         tokens.append(f"={len(node)}:{node}")
         return
     values.append(node)
@@ -66,7 +76,10 @@ def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> Non
         return
     prefix = match.group(1)
     slashes = "/" if node.startswith("//", len(prefix) + 1) else ""
-    tokens.append(f"i{len(prefix)}:{prefix}{slashes}")
+    # an IRI-looking value N-Quads cannot carry as an IRI is its own kind (safe mode refuses
+    # it where it would be an IRI; elsewhere it is text)
+    kind = "x" if has_iri_forbidden_character(node) else "i"
+    tokens.append(f"{kind}{len(prefix)}:{prefix}{slashes}")
 
 
 def _walk(node: Any, exact: bool, values: list[str], tokens: list[str]) -> None:
@@ -104,7 +117,7 @@ def _walk(node: Any, exact: bool, values: list[str], tokens: list[str]) -> None:
         tokens.append("]")
     elif kind is str:
         _string(node, exact, values, tokens)
-    elif kind is float and not is_safe_float(node):
+    elif (kind is float and not is_safe_float(node)) or (kind is int and not is_safe_integer(node)):
         raise _UnsafeValue
     elif kind in (int, float, bool) or node is None:
         tokens.append(f"#{node!r}")
@@ -277,8 +290,8 @@ class RdfTemplate:
                 return ("c", ox.Literal(value, language=language))
             return ("c", ox.Literal(value, datatype=ox.NamedNode(datatype)))
         slot = int(match.group(1))
-        if slot >= len(slots.marked) or value != slots.marked[slot]:
-            return None  # e.g. a @json literal: the marker sits inside other text
+        if slot >= len(slots.marked) or value != slots.marked[slot] or datatype == XSD_DOUBLE:
+            return None  # a @json literal (marker inside other text), a rewritten double
         slots.used.add(slot)
         return ("l", slot, None if language else ox.NamedNode(datatype), language)
 

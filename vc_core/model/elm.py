@@ -36,7 +36,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -97,8 +97,12 @@ def build_elm_credential(
     credential_id: str,
     issued: datetime,
     status_entry: Mapping[str, Any] | None = None,
+    mandate_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The unsigned ELM 3.2 / EDC credential for ``mc`` (see the module docstring).
+
+    ``mandate_ids`` name the awarding mandates the coordinator holds from the awarding bodies
+    (issued-by-mandate profile); the evidence statement lists them.
 
     ``credential_id`` must be an absolute IRI (``urn:uuid:…``) and ``issued`` time-zone-aware.
     ``status_entry`` (a ``BitstringStatusListEntry`` with an IRI ``id``) is copied as the single
@@ -114,7 +118,7 @@ def build_elm_credential(
             raise MalformedInputError("a credentialStatus entry needs an absolute IRI id")
         if not status_entry.get("type"):
             raise MalformedInputError("a credentialStatus entry needs a type")
-    return _ElmBuilder(mc, credential_id).credential(issued, status_entry)
+    return _ElmBuilder(mc, credential_id, tuple(mandate_ids)).credential(issued, status_entry)
 
 
 class _NodeIds:
@@ -132,8 +136,11 @@ class _NodeIds:
 
 
 class _ElmBuilder:
-    def __init__(self, mc: MicroCredential, credential_id: str) -> None:
+    def __init__(
+        self, mc: MicroCredential, credential_id: str, mandate_ids: tuple[str, ...] = ()
+    ) -> None:
         self.mc = mc
+        self.mandate_ids = mandate_ids
         self.credential_id = credential_id
         self.ids = _NodeIds(credential_id)
         self.primary = mc.primary_language
@@ -517,6 +524,12 @@ class _ElmBuilder:
             f"{coordinator} issues this credential on behalf of the awarding bodies named in it "
             f"({bodies}){under}. Every claim in it is made by those awarding bodies."
         )
+        if self.mandate_ids:
+            statement += (
+                " Each awarding body authorised the coordinator by a signed awarding mandate: "
+                + ", ".join(self.mandate_ids)
+                + "."
+            )
         return {
             "id": self.ids.new("evidence"),
             "type": "Evidence",

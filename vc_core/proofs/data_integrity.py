@@ -144,8 +144,13 @@ def hash_data(
 ) -> bytes:
     """``SHA-256(canonical proof config) ‖ SHA-256(canonical document)`` (64 bytes)."""
     if suite.canonicalization == "jcs":
-        config_bytes = rfc8785.dumps(dict(proof_config))
-        doc_bytes = rfc8785.dumps(dict(document))
+        try:
+            config_bytes = rfc8785.dumps(dict(proof_config))
+            doc_bytes = rfc8785.dumps(dict(document))
+        except (rfc8785.CanonicalizationError, UnicodeError) as exc:
+            raise MalformedInputError(
+                f"the document cannot be canonicalized by JCS: {exc}"
+            ) from exc
     else:
         engine = canonicalizer or default_canonicalizer()
         doc_nq, config_nq = engine.canonize_pair(document, proof_config)

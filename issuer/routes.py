@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from issuer.service import IssuerIdentity
+from issuer.identity import IssuerIdentity
 
 __all__ = ["build_identity_router"]
 

@@ -1,48 +1,347 @@
-"""The issuer's use cases. For now: the coordinating provider's identity (its did:web)."""
+"""The issuer's use cases: its identities, the alliance catalogue, issuing, status changes.
+
+* :class:`IssuerIdentity` — an identity mcred hosts (the coordinating provider's did:web, and
+  partners hosted at ``did:web:<host>:partners:<id>``): its keys and DID document.
+* :class:`Issuer` — loads alliance files (signing the declared mandates of hosted partners),
+  issues joint micro-credentials (only with a valid mandate from every awarding body), and
+  revokes, suspends and reinstates them, with an append-only audit trail.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from issuer.ports import SigningKey, SigningKeyStore
-from vc_core.dids.document import KeyRepresentation, PublishedKey, Relationship, build_did_document
+from issuer.api_keys import Principal
+from issuer.catalogue import (
+    KIND_ALLIANCE,
+    AllianceFile,
+    Issuance,
+    alliance_from_catalogue,
+    catalogue_document_id,
+    catalogue_documents,
+    microcredential_for,
+    partner_did,
+    partner_dids,
+    specification_iri,
+)
+from issuer.errors import Conflict, InvalidRequest, MandateMissing, NotFound
+from issuer.identity import IssuerIdentity
+from issuer.mandates import check_mandate_coverage, declared_mandate, sign_mandate
+from issuer.ports import (
+    AuditEvent,
+    AuditLog,
+    CatalogueStore,
+    CredentialPage,
+    CredentialQuery,
+    CredentialRecord,
+    CredentialStore,
+    IdempotencyConflict,
+)
+from issuer.status_lists import CredentialState, StatusListService
+from vc_core.dids.resolver import DidResolver, key_resolver
+from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
+from vc_core.model.elm import build_elm_credential
+from vc_core.model.microcredential import MicroCredential
+from vc_core.proofs.data_integrity import add_proof
 
-__all__ = ["IssuerIdentity"]
+__all__ = [
+    "FORMATS",
+    "KIND_MANDATE_CREDENTIAL",
+    "IssuedCredential",
+    "Issuer",
+    "IssuerIdentity",
+]
 
-_RELATIONSHIPS = frozenset({Relationship.ASSERTION_METHOD, Relationship.AUTHENTICATION})
+KIND_MANDATE_CREDENTIAL = "mandate-credential"
+FORMATS = ("ldp_vc", "jwt_vc_json")
+"""``ldp_vc``: ELM with an ``eddsa-rdfc-2022`` proof. ``jwt_vc_json``: the same ELM credential
+as a VCDM 1.1 JWT (ES256); VC-JOSE-COSE ``vc+jwt`` is for VCDM 2.0 only (specs.md §0.1)."""
 
 
-class IssuerIdentity:
-    """The coordinating provider as an issuer: its DID, its keys, its DID document.
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A record with its current state (what the admin API shows)."""
 
-    Every key the store ever held is listed (specs.md §8.4): retired keys stay in
-    ``verificationMethod`` and ``assertionMethod`` so credentials signed before a rotation keep
-    verifying; only the active keys sign. Ed25519 keys are published as ``Multikey`` (Data
-    Integrity), P-256 keys as ``JsonWebKey`` (JOSE, SD-JWT).
-    """
+    record: CredentialRecord
+    state: CredentialState
 
-    def __init__(self, did: str, keys: SigningKeyStore) -> None:
-        self.did = did
-        self._keys = keys
 
-    def verification_method_id(self, key: SigningKey) -> str:
-        return f"{self.did}#{key.fragment}"
+def _fingerprint(alliance_id: str, issuance: Issuance, formats: Iterable[str]) -> str:
+    body = {
+        "alliance": alliance_id,
+        "formats": sorted(formats),
+        "issuance": issuance.model_dump(mode="json"),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
-    def signing_key(self, key_type: KeyType = KeyType.ED25519) -> SigningKey:
-        return self._keys.active(key_type)
 
-    def did_document(self) -> dict[str, Any]:
-        published = [
-            PublishedKey(
-                fragment=key.fragment,
-                public_key=key.private_key.public_key,
-                representation=KeyRepresentation.MULTIKEY
-                if key.key_type is KeyType.ED25519
-                else KeyRepresentation.JSON_WEB_KEY,
-                relationships=_RELATIONSHIPS,
-                retired=key.retired_at,
+class Issuer:
+    """The coordinating provider's issuing office."""
+
+    def __init__(
+        self,
+        *,
+        identity: IssuerIdentity,
+        partner_identity: Callable[[str], IssuerIdentity],
+        catalogue: CatalogueStore,
+        credentials: CredentialStore,
+        audit: AuditLog,
+        status: StatusListService,
+        resolver: DidResolver,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.identity = identity
+        self._partner_identity = partner_identity
+        self._catalogue = catalogue
+        self._credentials = credentials
+        self._audit = audit
+        self.status = status
+        self._resolve_key = key_resolver(resolver)
+        self._clock = clock
+
+    # -- the catalogue ------------------------------------------------------------------------
+    def load_alliance(self, alliance_file: AllianceFile, principal: Principal) -> list[str]:
+        """Store an alliance file; sign the declared mandates of partners mcred hosts.
+
+        Returns the ids of the mandates signed. Replaces what was stored under the same ids.
+        """
+        principal.require_alliance(alliance_file.alliance.id)
+        dids = partner_dids(alliance_file, self.identity.did)
+        for kind, doc_id, document in catalogue_documents(alliance_file):
+            self._catalogue.put(kind, doc_id, document)
+        signed = []
+        for declaration in alliance_file.mandates:
+            partner = alliance_file.partner(declaration.partner)
+            if partner.did is not None or partner.id == alliance_file.coordinator:
+                continue  # external partners upload mandates they signed themselves
+            hosted = self._partner_identity(partner.id)
+            mandate = declared_mandate(
+                alliance_file,
+                declaration,
+                awarding_body_did=dids[partner.id],
+                coordinator_did=self.identity.did,
+                mandate_id=f"urn:uuid:{uuid.uuid4()}",
             )
-            for key in self._keys.list_keys()
+            key = hosted.signing_key(KeyType.ED25519)
+            credential = sign_mandate(mandate, key.private_key, hosted.verification_method_id(key))
+            self.add_mandate(alliance_file.alliance.id, declaration.specification, credential)
+            signed.append(str(credential["id"]))
+        return signed
+
+    def add_mandate(
+        self, alliance_id: str, specification_id: str, credential: Mapping[str, Any]
+    ) -> None:
+        """Store a signed mandate credential (checked when a credential is issued)."""
+        mandate_id = credential.get("id")
+        if not isinstance(mandate_id, str):
+            raise InvalidRequest("a mandate credential needs an id")
+        self._catalogue.put(
+            KIND_MANDATE_CREDENTIAL,
+            catalogue_document_id(alliance_id, specification_id, mandate_id),
+            {"alliance": alliance_id, "specification": specification_id, "credential": credential},
+        )
+
+    def alliance(self, alliance_id: str) -> AllianceFile:
+        found = alliance_from_catalogue(self._catalogue, alliance_id)
+        if found is None:
+            raise NotFound(f"no alliance {alliance_id!r}")
+        return found
+
+    def alliance_ids(self) -> list[str]:
+        return sorted(str(doc["id"]) for doc in self._catalogue.list(KIND_ALLIANCE))
+
+    def _mandates(self, alliance_id: str, specification_id: str) -> list[dict[str, Any]]:
+        return [
+            doc["credential"]
+            for doc in self._catalogue.list(KIND_MANDATE_CREDENTIAL)
+            if doc.get("alliance") == alliance_id and doc.get("specification") == specification_id
         ]
-        return build_did_document(self.did, published)
+
+    # -- issuing ------------------------------------------------------------------------------
+    def issue(
+        self,
+        principal: Principal,
+        alliance_id: str,
+        issuance: Issuance,
+        *,
+        formats: Iterable[str] = ("ldp_vc",),
+        idempotency_key: str | None = None,
+    ) -> IssuedCredential:
+        """Issue one joint micro-credential (validate, check mandates, allocate, sign, store)."""
+        principal.require_alliance(alliance_id)
+        wanted = tuple(dict.fromkeys(formats))
+        unknown = [f for f in wanted if f not in FORMATS]
+        if not wanted or unknown:
+            raise InvalidRequest(f"formats must be some of {list(FORMATS)}, not {unknown or []}")
+        if idempotency_key is not None:
+            try:
+                existing = self._credentials.claim_idempotency_key(
+                    idempotency_key, _fingerprint(alliance_id, issuance, wanted)
+                )
+            except IdempotencyConflict as exc:
+                raise Conflict(str(exc) or "idempotency key conflict") from exc
+            if existing is not None:
+                return self.get(principal, existing)
+        try:
+            record = self._issue(principal, alliance_id, issuance, wanted)
+        except BaseException:
+            if idempotency_key is not None:
+                self._credentials.release_idempotency_key(idempotency_key)
+            raise
+        self._credentials.add(record, idempotency_key)
+        self._audit.append(
+            AuditEvent(record.id, "issued", principal.actor, record.issued_at, None, None)
+        )
+        return IssuedCredential(record, CredentialState.ACTIVE)
+
+    def _issue(
+        self,
+        principal: Principal,
+        alliance_id: str,
+        issuance: Issuance,
+        formats: tuple[str, ...],
+    ) -> CredentialRecord:
+        alliance = self.alliance(alliance_id)
+        try:
+            spec = alliance.specification(issuance.specification)
+        except KeyError:
+            raise NotFound(
+                f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
+            ) from None
+        did = self.identity.did
+        mc = self._microcredential(alliance, issuance)
+        dids = partner_dids(alliance, did)
+        bodies = [dids[p] for p in spec.awarding_bodies if dids[p] != did]
+        coverage = check_mandate_coverage(
+            self._mandates(alliance_id, spec.id),
+            awarding_body_dids=bodies,
+            resolve_key=self._resolve_key,
+            coordinator_did=did,
+            specification_iri=specification_iri(alliance_id, spec.id),
+            on=issuance.result.date_of_issue,
+        )
+        if not coverage.ok:
+            raise MandateMissing(
+                "no valid awarding mandate from "
+                + ", ".join(coverage.missing)
+                + f" for {spec.id!r} on {issuance.result.date_of_issue:%Y-%m-%d}",
+                details={
+                    "missing": list(coverage.missing),
+                    "rejected": [c.reason.value for c in coverage.rejected if c.reason],
+                },
+            )
+        now = self._clock()
+        credential_id = f"urn:uuid:{uuid.uuid4()}"
+        slot = self.status.allocate_elm(credential_id)
+        unsigned = build_elm_credential(
+            mc,
+            credential_id=credential_id,
+            issued=now,
+            status_entry=self.status.entry(slot, elm=True),
+            mandate_ids=sorted(str(c.mandate_id) for c in coverage.valid.values() if c.mandate_id),
+        )
+        documents: dict[str, Any] = {}
+        if "ldp_vc" in formats:
+            key = self.identity.signing_key(KeyType.ED25519)
+            documents["ldp_vc"] = add_proof(
+                unsigned,
+                key.private_key,
+                verification_method=self.identity.verification_method_id(key),
+                created=now,
+            )
+        if "jwt_vc_json" in formats:
+            key = self.identity.signing_key(KeyType.P256)
+            documents["jwt_vc_json"] = sign_jwt_vc_json(
+                unsigned,
+                key.private_key,
+                kid=self.identity.verification_method_id(key),
+                issued_at=now,
+            )
+        return CredentialRecord(
+            id=credential_id,
+            alliance_id=alliance_id,
+            specification_id=spec.id,
+            learner_ref=issuance.learner.learner_ref,
+            issued_at=now,
+            issued_by=principal.actor,
+            status_slots=(slot,),
+            documents=documents,
+            holder_id=issuance.holder,
+        )
+
+    def _microcredential(self, alliance: AllianceFile, issuance: Issuance) -> MicroCredential:
+        return microcredential_for(
+            alliance,
+            issuance,
+            coordinator_did=self.identity.did,
+            partner_did_of=lambda partner: partner_did(partner, self.identity.did),
+        )
+
+    # -- records ------------------------------------------------------------------------------
+    def _record(self, principal: Principal, credential_id: str) -> CredentialRecord:
+        record = self._credentials.get(credential_id)
+        if record is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        principal.require_alliance(record.alliance_id)
+        return record
+
+    def get(self, principal: Principal, credential_id: str) -> IssuedCredential:
+        record = self._record(principal, credential_id)
+        return IssuedCredential(record, self.status.state(record.status_slots))
+
+    def search(self, principal: Principal, query: CredentialQuery) -> CredentialPage:
+        if principal.alliance_id is not None:
+            if query.alliance_id not in (None, principal.alliance_id):
+                principal.require_alliance(query.alliance_id or "")
+            query = CredentialQuery(**{**query.__dict__, "alliance_id": principal.alliance_id})
+        return self._credentials.search(query)
+
+    def events(self, principal: Principal, credential_id: str) -> list[AuditEvent]:
+        self._record(principal, credential_id)
+        return self._audit.events(credential_id)
+
+    # -- status changes -----------------------------------------------------------------------
+    def revoke(self, principal: Principal, credential_id: str, reason: str) -> IssuedCredential:
+        """Revoke for good (every format). Revoking twice is a conflict."""
+        return self._change(principal, credential_id, reason, "revoked", CredentialState.REVOKED)
+
+    def suspend(self, principal: Principal, credential_id: str, reason: str) -> IssuedCredential:
+        """Suspend an active credential (reversible with :meth:`reinstate`)."""
+        return self._change(
+            principal, credential_id, reason, "suspended", CredentialState.SUSPENDED
+        )
+
+    def reinstate(self, principal: Principal, credential_id: str, reason: str) -> IssuedCredential:
+        """Lift a suspension. A revoked credential cannot be reinstated."""
+        return self._change(principal, credential_id, reason, "reinstated", CredentialState.ACTIVE)
+
+    def _change(
+        self,
+        principal: Principal,
+        credential_id: str,
+        reason: str,
+        action: str,
+        target: CredentialState,
+    ) -> IssuedCredential:
+        if not reason or not reason.strip():
+            raise InvalidRequest("a status change needs a reason")
+        record = self._record(principal, credential_id)
+        current = self.status.state(record.status_slots)
+        if current is CredentialState.REVOKED:
+            raise Conflict(f"{credential_id} is revoked; revocation is final")
+        if target is CredentialState.SUSPENDED and current is CredentialState.SUSPENDED:
+            raise Conflict(f"{credential_id} is already suspended")
+        if target is CredentialState.ACTIVE and current is not CredentialState.SUSPENDED:
+            raise Conflict(f"{credential_id} is not suspended")
+        self.status.set_state(record.status_slots, target)
+        self._audit.append(
+            AuditEvent(credential_id, action, principal.actor, self._clock(), reason.strip())
+        )
+        return IssuedCredential(record, target)

@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from issuer.errors import NotFound
+from issuer.identity import IssuerIdentity
 from issuer.ports import StatusListStore, StatusSlot, StatusSlotNotFound
-from issuer.service import IssuerIdentity
 from vc_core.keys import KeyType
 from vc_core.proofs.data_integrity import add_proof
 from vc_core.status import (

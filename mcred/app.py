@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from issuer.identity import IssuerIdentity
 from issuer.ports import SigningKeyStore
 from issuer.routes import build_identity_router
-from issuer.service import IssuerIdentity
 from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
 from mcred.storage.keyfile import EncryptedKeyFile, load_kek

@@ -1,0 +1,147 @@
+"""SQL engines and schema upgrades: SQLite (the default, under ``./var``) or PostgreSQL.
+
+* :func:`create_engine_for` makes an engine from an ``MCRED_DATABASE_URL``. PostgreSQL URLs go
+  through the psycopg 3 driver; SQLite runs in WAL mode with foreign keys on and a busy
+  timeout, and SQLAlchemy (not the ``sqlite3`` module) emits ``BEGIN``, so that write
+  transactions can take the write lock up front (``BEGIN IMMEDIATE``).
+* :func:`upgrade_database` runs the Alembic migrations (``upgrade head``) from inside the
+  package; several workers starting at once upgrade one after the other.
+* :func:`write_transaction` / :func:`read_transaction` are how every store talks to the
+  database. A write transaction on SQLite holds the database's write lock from its first
+  statement; on PostgreSQL it is ``READ COMMITTED`` and the stores lock the rows they change.
+
+The stores themselves live in :mod:`mcred.storage.sql_status`,
+:mod:`mcred.storage.sql_records` and :mod:`mcred.storage.sql_keys`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+__all__ = [
+    "MIGRATIONS",
+    "create_engine_for",
+    "normalise_url",
+    "read_transaction",
+    "retry_on_conflict",
+    "upgrade_database",
+    "write_transaction",
+]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+"""Alembic's script location, inside the package: no ``alembic.ini`` is needed at run time."""
+
+_WRITE = "mcred_write"
+_SQLITE_BUSY_TIMEOUT_S = 30.0
+_MIGRATION_LOCK = 0x6D63726564  # "mcred": the PostgreSQL advisory lock held while upgrading
+_CONFLICT_RETRIES = 8
+
+T = TypeVar("T")
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL URLs use psycopg 3 (``postgresql+psycopg://``); others are left alone."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, configured for mcred's stores."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"mcred stores data in SQLite or PostgreSQL, not {parsed.drivername}")
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)  # ./var on a fresh checkout
+    engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN (see _sqlite_begin): the sqlite3 module's own transaction
+    # handling would start write transactions lazily and then fail to upgrade their lock.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that commits when the block ends (rolls back if it raises).
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``: writers queue on the database lock (busy
+    timeout) instead of failing when a read lock cannot be upgraded.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+    """A read-only transaction; ``snapshot`` makes every statement see the same state.
+
+    (SQLite transactions are snapshots anyway; PostgreSQL needs ``REPEATABLE READ``.)
+    """
+    with engine.connect() as connection:
+        if snapshot and engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+def retry_on_conflict(operation: Callable[[], T]) -> T:
+    """Run ``operation`` (one whole transaction) again when a concurrent writer won a race.
+
+    On PostgreSQL two workers may both decide to insert the same new row (the next status list,
+    the first signing key); the unique constraint refuses the second, which starts over and
+    then sees the winner's row.
+    """
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            return operation()
+        except IntegrityError:
+            if attempt == _CONFLICT_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (Alembic ``upgrade head``)."""
+    engine = create_engine_for(url)
+    try:
+        with write_transaction(engine) as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()

@@ -1,0 +1,357 @@
+"""Credential records, idempotency keys, the audit log, API keys and the catalogue in SQL.
+
+* Idempotency (``Idempotency-Key``): claiming inserts the key with ``ON CONFLICT DO NOTHING``
+  in its own transaction, so of two workers claiming one key exactly one gets it; the record
+  and the key's completion are written in one transaction, so a key never points at a
+  credential that was not stored, and the same key never issues twice.
+* Search is keyset-paginated on (issued_at, id), newest first: pages neither repeat nor skip
+  records when new ones are issued in between. The cursor is :func:`issuer.memory.encode_cursor`.
+* The audit log has no update or delete here, and the database refuses them too (triggers).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from issuer.memory import decode_cursor, encode_cursor
+from issuer.ports import (
+    ApiKey,
+    AuditEvent,
+    CredentialPage,
+    CredentialQuery,
+    CredentialRecord,
+    IdempotencyConflict,
+    StatusSlot,
+)
+from mcred.storage.sql import read_transaction, write_transaction
+from mcred.storage.tables import (
+    ApiKeyRow,
+    AuditEventRow,
+    CatalogueRow,
+    CredentialRow,
+    IdempotencyKeyRow,
+)
+
+__all__ = ["SqlApiKeyStore", "SqlAuditLog", "SqlCatalogueStore", "SqlCredentialStore"]
+
+
+def _dialect_insert(connection: Connection) -> Any:
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+
+
+# --- credentials and idempotency -------------------------------------------------------------
+
+
+def _slots_to_json(slots: tuple[StatusSlot, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "list_id": s.list_id,
+            "index": s.index,
+            "purpose": s.purpose,
+            "status_size": s.status_size,
+        }
+        for s in slots
+    ]
+
+
+def _slots_from_json(value: list[dict[str, Any]]) -> tuple[StatusSlot, ...]:
+    return tuple(
+        StatusSlot(s["list_id"], int(s["index"]), s["purpose"], int(s["status_size"]))
+        for s in value
+    )
+
+
+_RECORD_COLUMNS = (
+    CredentialRow.id,
+    CredentialRow.alliance_id,
+    CredentialRow.specification_id,
+    CredentialRow.learner_ref,
+    CredentialRow.issued_at,
+    CredentialRow.issued_by,
+    CredentialRow.status_slots,
+    CredentialRow.documents,
+    CredentialRow.holder_id,
+)
+
+
+def _record(row: tuple[Any, ...]) -> CredentialRecord:
+    cid, alliance, spec, learner, issued_at, issued_by, slots, documents, holder = row
+    return CredentialRecord(
+        id=cid,
+        alliance_id=alliance,
+        specification_id=spec,
+        learner_ref=learner,
+        issued_at=issued_at,
+        issued_by=issued_by,
+        status_slots=_slots_from_json(slots),
+        documents=documents,
+        holder_id=holder,
+    )
+
+
+class SqlCredentialStore:
+    """A :class:`issuer.ports.CredentialStore` in SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
+        while True:
+            with write_transaction(self._engine) as connection:
+                claimed = connection.execute(
+                    _dialect_insert(connection)(IdempotencyKeyRow)
+                    .values(key=key, fingerprint=fingerprint, created_at=datetime.now(UTC))
+                    .on_conflict_do_nothing()
+                    .returning(IdempotencyKeyRow.key)
+                ).first()
+                if claimed is not None:
+                    return None
+                held = connection.execute(
+                    select(IdempotencyKeyRow.fingerprint, IdempotencyKeyRow.credential_id).where(
+                        IdempotencyKeyRow.key == key
+                    )
+                ).one_or_none()
+            if held is not None:  # (else its holder released it meanwhile: claim again)
+                break
+        held_fingerprint, credential_id = held
+        if held_fingerprint != fingerprint:
+            raise IdempotencyConflict(f"idempotency key {key!r} was used for another request")
+        if credential_id is None:
+            raise IdempotencyConflict(f"the request with idempotency key {key!r} is running")
+        return credential_id
+
+    def add(self, record: CredentialRecord, idempotency_key: str | None = None) -> None:
+        with write_transaction(self._engine) as connection:
+            exists = connection.execute(
+                select(CredentialRow.id).where(CredentialRow.id == record.id)
+            ).first()
+            if exists is not None:
+                raise ValueError(f"credential {record.id!r} is already stored")
+            if idempotency_key is not None:
+                completed = connection.execute(
+                    update(IdempotencyKeyRow)
+                    .where(
+                        IdempotencyKeyRow.key == idempotency_key,
+                        IdempotencyKeyRow.credential_id.is_(None),
+                    )
+                    .values(credential_id=record.id)
+                )
+                if completed.rowcount != 1:
+                    raise IdempotencyConflict(
+                        f"idempotency key {idempotency_key!r} is not claimed by this request"
+                    )
+            connection.execute(
+                insert(CredentialRow).values(
+                    id=record.id,
+                    alliance_id=record.alliance_id,
+                    specification_id=record.specification_id,
+                    learner_ref=record.learner_ref,
+                    issued_at=record.issued_at,
+                    issued_by=record.issued_by,
+                    holder_id=record.holder_id,
+                    status_slots=_slots_to_json(record.status_slots),
+                    documents=record.documents,
+                )
+            )
+
+    def release_idempotency_key(self, key: str) -> None:
+        with write_transaction(self._engine) as connection:
+            connection.execute(
+                delete(IdempotencyKeyRow).where(
+                    IdempotencyKeyRow.key == key, IdempotencyKeyRow.credential_id.is_(None)
+                )
+            )
+
+    def get(self, credential_id: str) -> CredentialRecord | None:
+        with read_transaction(self._engine) as connection:
+            row = connection.execute(
+                select(*_RECORD_COLUMNS).where(CredentialRow.id == credential_id)
+            ).one_or_none()
+        return None if row is None else _record(tuple(row))
+
+    def search(self, query: CredentialQuery) -> CredentialPage:
+        if query.limit < 1:
+            raise ValueError(f"limit must be at least 1, not {query.limit}")
+        conditions: list[ColumnElement[bool]] = []
+        if query.alliance_id is not None:
+            conditions.append(CredentialRow.alliance_id == query.alliance_id)
+        if query.specification_id is not None:
+            conditions.append(CredentialRow.specification_id == query.specification_id)
+        if query.learner_ref is not None:
+            conditions.append(CredentialRow.learner_ref == query.learner_ref)
+        if query.issued_from is not None:
+            conditions.append(CredentialRow.issued_at >= query.issued_from)
+        if query.issued_until is not None:
+            conditions.append(CredentialRow.issued_at <= query.issued_until)
+        if query.after is not None:
+            at, cid = decode_cursor(query.after)
+            conditions.append(
+                or_(
+                    CredentialRow.issued_at < at,
+                    and_(CredentialRow.issued_at == at, CredentialRow.id < cid),
+                )
+            )
+        with read_transaction(self._engine) as connection:
+            rows = connection.execute(
+                select(*_RECORD_COLUMNS)
+                .where(*conditions)
+                .order_by(CredentialRow.issued_at.desc(), CredentialRow.id.desc())
+                .limit(query.limit + 1)
+            ).all()
+        items = tuple(_record(tuple(row)) for row in rows[: query.limit])
+        next_cursor = encode_cursor(items[-1]) if len(rows) > query.limit else None
+        return CredentialPage(items, next_cursor)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+class SqlAuditLog:
+    """A :class:`issuer.ports.AuditLog` in SQL: append and read, nothing else."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def append(self, event: AuditEvent) -> None:
+        with write_transaction(self._engine) as connection:
+            connection.execute(
+                insert(AuditEventRow).values(
+                    credential_id=event.credential_id,
+                    action=event.action,
+                    actor=event.actor,
+                    at=event.at,
+                    reason=event.reason,
+                    details=event.details,
+                )
+            )
+
+    def events(self, credential_id: str) -> list[AuditEvent]:
+        with read_transaction(self._engine) as connection:
+            rows = connection.execute(
+                select(
+                    AuditEventRow.credential_id,
+                    AuditEventRow.action,
+                    AuditEventRow.actor,
+                    AuditEventRow.at,
+                    AuditEventRow.reason,
+                    AuditEventRow.details,
+                )
+                .where(AuditEventRow.credential_id == credential_id)
+                .order_by(AuditEventRow.at, AuditEventRow.id)
+            ).all()
+        return [AuditEvent(*row) for row in rows]
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+class SqlApiKeyStore:
+    """A :class:`issuer.ports.ApiKeyStore` in SQL (it keeps only secret hashes, as given)."""
+
+    _COLUMNS = (
+        ApiKeyRow.key_id,
+        ApiKeyRow.secret_hash,
+        ApiKeyRow.role,
+        ApiKeyRow.alliance_id,
+        ApiKeyRow.label,
+        ApiKeyRow.created_at,
+        ApiKeyRow.revoked_at,
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, key: ApiKey) -> None:
+        with write_transaction(self._engine) as connection:
+            added = connection.execute(
+                _dialect_insert(connection)(ApiKeyRow)
+                .values(
+                    key_id=key.key_id,
+                    secret_hash=key.secret_hash,
+                    role=key.role,
+                    alliance_id=key.alliance_id,
+                    label=key.label,
+                    created_at=key.created_at,
+                    revoked_at=key.revoked_at,
+                )
+                .on_conflict_do_nothing()
+                .returning(ApiKeyRow.key_id)
+            ).first()
+            if added is None:
+                raise ValueError(f"API key {key.key_id!r} already exists")
+
+    def get(self, key_id: str) -> ApiKey | None:
+        with read_transaction(self._engine) as connection:
+            row = connection.execute(
+                select(*self._COLUMNS).where(ApiKeyRow.key_id == key_id)
+            ).one_or_none()
+        return None if row is None else ApiKey(*row)
+
+    def list_keys(self) -> list[ApiKey]:
+        with read_transaction(self._engine) as connection:
+            rows = connection.execute(
+                select(*self._COLUMNS).order_by(ApiKeyRow.created_at, ApiKeyRow.key_id)
+            ).all()
+        return [ApiKey(*row) for row in rows]
+
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        with write_transaction(self._engine) as connection:
+            revoked = connection.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+            return revoked.rowcount == 1
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+class SqlCatalogueStore:
+    """A :class:`issuer.ports.CatalogueStore` in SQL; ``list`` orders by document id."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def put(self, kind: str, doc_id: str, document: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        with write_transaction(self._engine) as connection:
+            statement = _dialect_insert(connection)(CatalogueRow).values(
+                kind=kind, doc_id=doc_id, document=document, updated_at=now
+            )
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[CatalogueRow.kind, CatalogueRow.doc_id],
+                    set_={"document": statement.excluded.document, "updated_at": now},
+                )
+            )
+
+    def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        with read_transaction(self._engine) as connection:
+            return connection.execute(
+                select(CatalogueRow.document).where(
+                    CatalogueRow.kind == kind, CatalogueRow.doc_id == doc_id
+                )
+            ).scalar_one_or_none()
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        with read_transaction(self._engine) as connection:
+            return list(
+                connection.execute(
+                    select(CatalogueRow.document)
+                    .where(CatalogueRow.kind == kind)
+                    .order_by(CatalogueRow.doc_id)
+                ).scalars()
+            )
+
+    def delete(self, kind: str, doc_id: str) -> bool:
+        with write_transaction(self._engine) as connection:
+            deleted = connection.execute(
+                delete(CatalogueRow).where(CatalogueRow.kind == kind, CatalogueRow.doc_id == doc_id)
+            )
+            return deleted.rowcount == 1

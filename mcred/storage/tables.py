@@ -1,0 +1,237 @@
+"""The SQL schema of mcred's stores, as typed SQLAlchemy 2 mappings.
+
+The one Alembic migration (``mcred/storage/migrations/versions``) creates exactly these tables;
+a test compares the two. The stores run Core-style statements against these mapped columns
+(``select(StatusEntryRow.status)``), never the ORM session, so every query says what it does.
+
+Tables::
+
+    status_lists      one row per Bitstring Status List: purpose, size, allocated, version
+    status_entries    one row per allocated slot; PRIMARY KEY (list_id, idx) makes an index
+                      impossible to hand out twice
+    credentials       issued credential records (documents as JSON, exactly as signed)
+    idempotency_keys  Idempotency-Key → request fingerprint → credential (NULL while running)
+    audit_events      append-only (database triggers refuse UPDATE and DELETE)
+    api_keys          bearer API keys: public id, hash of the secret, role
+    catalogue         alliances, partners, specifications, mandates as JSON documents
+    signing_keys      every identity's signing keys, private keys AES-256-GCM sealed
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ApiKeyRow",
+    "AuditEventRow",
+    "Base",
+    "CatalogueRow",
+    "CredentialRow",
+    "IdempotencyKeyRow",
+    "SigningKeyRow",
+    "StatusEntryRow",
+    "StatusListRow",
+    "UTCDateTime",
+    "metadata",
+    "ordered_key",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps naive UTC text of fixed width, so that text
+    order is time order (the search cursor relies on it). Naive datetimes are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} (give a time zone)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+"""Queryable JSON: JSONB on PostgreSQL."""
+
+SignedDocument = JSON()
+"""JSON kept as written (``json`` on PostgreSQL keeps key order): documents exactly as signed."""
+
+
+def ordered_key(length: int) -> String:
+    """A string key that sorts by code point everywhere (``COLLATE "C"`` on PostgreSQL).
+
+    Pages and lists are ordered by these keys; a linguistic collation would order them
+    differently from SQLite and from the in-memory stores.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+# --- status lists ----------------------------------------------------------------------------
+
+
+class StatusListRow(Base):
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        UniqueConstraint("purpose", "sequence"),
+        Index(None, "purpose", "status_size", "size"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer)
+    status_size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatusEntryRow(Base):
+    __tablename__ = "status_entries"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+
+
+# --- credentials, idempotency, audit ---------------------------------------------------------
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        Index(None, "issued_at", "id"),
+        Index(None, "alliance_id", "issued_at", "id"),
+        Index(None, "specification_id", "issued_at", "id"),
+        Index(None, "learner_ref", "issued_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(ordered_key(255), primary_key=True)
+    alliance_id: Mapped[str] = mapped_column(String(255))
+    specification_id: Mapped[str] = mapped_column(String(255))
+    learner_ref: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_by: Mapped[str] = mapped_column(String(255))
+    holder_id: Mapped[str | None] = mapped_column(Text)
+    status_slots: Mapped[list[Any]] = mapped_column(JSONDocument)
+    documents: Mapped[dict[str, Any]] = mapped_column(SignedDocument)
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    credential_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "credential_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+
+
+# --- API keys, catalogue, signing keys -------------------------------------------------------
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(ordered_key(64), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    alliance_id: Mapped[str | None] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CatalogueRow(Base):
+    __tablename__ = "catalogue"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(ordered_key(255), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SigningKeyRow(Base):
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        # at most one active key of each type per owner: concurrent first starts cannot mint two
+        Index(
+            "uq_signing_keys_active",
+            "owner",
+            "key_type",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fragment: Mapped[str] = mapped_column(ordered_key(64), primary_key=True)
+    key_type: Mapped[str] = mapped_column(String(16))
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    public_key: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

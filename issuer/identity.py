@@ -37,6 +37,14 @@ class IssuerIdentity:
     def signing_key(self, key_type: KeyType = KeyType.ED25519) -> SigningKey:
         return self._keys.active(key_type)
 
+    def list_keys(self) -> list[SigningKey]:
+        """Every key, active and retired (public parts are what callers should show)."""
+        return self._keys.list_keys()
+
+    def rotate(self, key_type: KeyType) -> SigningKey:
+        """A new signing key; the old one stays in the DID document for verification only."""
+        return self._keys.rotate(key_type)
+
     def did_document(self) -> dict[str, Any]:
         published = [
             PublishedKey(

@@ -1,20 +1,53 @@
-"""HTTP routes of the issuer role (FastAPI). They parse, call :mod:`issuer.service`, return."""
+"""HTTP routes of the issuer role (FastAPI). They parse, call the services, and return.
 
-from __future__ import annotations
+* identity: ``/.well-known/did.json`` and ``/partners/{id}/did.json`` (hosted partners);
+* status lists: ``/status/{list_id}`` (signed ``BitstringStatusListCredential``, ETag, 304);
+* the admin API under ``/api/v1`` (bearer API keys; errors are ProblemDetails).
+"""
 
-from typing import Any
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from issuer.api_keys import ApiKeyService, Principal
+from issuer.catalogue import AllianceFile
+from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
+from issuer.ports import ApiKeyStore, CredentialQuery
+from issuer.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    AuditEventOut,
+    CredentialOut,
+    CredentialPageOut,
+    IssueRequest,
+    MandateUpload,
+    StatusChange,
+)
+from issuer.service import Issuer
+from issuer.status_lists import StatusListService
 
-__all__ = ["build_identity_router"]
+__all__ = ["build_admin_router", "build_identity_router", "build_status_router"]
 
 DID_JSON = "application/did+ld+json"  # DID Core 1.0 §6.3.1: JSON-LD with @context
+VC_MEDIA_TYPE = "application/vc"  # VCDM 2.0 §6.3: a credential secured with an embedded proof
+_PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
-def build_identity_router(identity: IssuerIdentity) -> APIRouter:
+def _did_response(document: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(
+        document, media_type=DID_JSON, headers={**_PUBLIC_HEADERS, "Cache-Control": "max-age=300"}
+    )
+
+
+def build_identity_router(
+    identity: IssuerIdentity, hosted_partner: Callable[[str], IssuerIdentity | None]
+) -> APIRouter:
     router = APIRouter(tags=["identity"])
 
     @router.get(
@@ -24,11 +57,226 @@ def build_identity_router(identity: IssuerIdentity) -> APIRouter:
         responses={200: {"content": {DID_JSON: {}}}},
     )
     def did_document() -> JSONResponse:
-        body: dict[str, Any] = identity.did_document()
-        return JSONResponse(
-            body,
-            media_type=DID_JSON,
-            headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"},
-        )
+        return _did_response(identity.did_document())
+
+    @router.get(
+        "/partners/{partner_id}/did.json",
+        summary="A hosted partner's DID document (did:web:<host>:partners:<id>)",
+        responses={200: {"content": {DID_JSON: {}}}, 404: {"description": "no such partner"}},
+    )
+    def partner_did_document(partner_id: str) -> JSONResponse:
+        partner = hosted_partner(partner_id)
+        if partner is None:
+            raise NotFound(f"mcred hosts no partner {partner_id!r}")
+        return _did_response(partner.did_document())
 
     return router
+
+
+def build_status_router(status: StatusListService) -> APIRouter:
+    router = APIRouter(tags=["status lists"])
+
+    @router.get(
+        "/status/{list_id}",
+        summary="A Bitstring Status List credential (signed, eddsa-rdfc-2022)",
+        responses={200: {"content": {VC_MEDIA_TYPE: {}}}, 304: {"description": "not modified"}},
+    )
+    def status_list(
+        list_id: str,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        published = status.published(list_id)
+        headers = {
+            **_PUBLIC_HEADERS,
+            "ETag": published.etag,
+            "Cache-Control": f"public, max-age={published.max_age}",
+        }
+        if if_none_match is not None and published.etag in {
+            tag.strip() for tag in if_none_match.split(",")
+        }:
+            return Response(status_code=304, headers=headers)
+        return JSONResponse(published.credential, media_type=VC_MEDIA_TYPE, headers=headers)
+
+    return router
+
+
+def build_admin_router(issuer: Issuer, api_keys: ApiKeyService, keys: ApiKeyStore) -> APIRouter:
+    """``/api/v1``: alliances, mandates, credentials, status changes, API keys."""
+    router = APIRouter(prefix="/api/v1")
+
+    def principal(
+        authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    ) -> Principal:
+        return api_keys.authenticate(authorization)
+
+    Caller = Annotated[Principal, Depends(principal)]
+
+    def out(issued: Any) -> CredentialOut:
+        return CredentialOut.of(issued, issuer.status.list_url)
+
+    # -- alliances ----------------------------------------------------------------------------
+    @router.post("/alliances", tags=["alliances"], status_code=201, summary="Load an alliance file")
+    def load_alliance(body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        alliance = AllianceFile.parse(body)
+        signed = issuer.load_alliance(alliance, caller)
+        return {"alliance": alliance.alliance.id, "mandates_signed": signed}
+
+    @router.get("/alliances", tags=["alliances"], summary="Alliance ids this key may see")
+    def list_alliances(caller: Caller) -> list[str]:
+        return [a for a in issuer.alliance_ids() if caller.alliance_id in (None, a)]
+
+    @router.get("/alliances/{alliance_id}", tags=["alliances"], summary="An alliance file")
+    def get_alliance(alliance_id: str, caller: Caller) -> dict[str, Any]:
+        caller.require_alliance(alliance_id)
+        return issuer.alliance(alliance_id).model_dump(mode="json", exclude_none=True)
+
+    @router.post(
+        "/alliances/{alliance_id}/mandates",
+        tags=["alliances"],
+        status_code=201,
+        summary="Upload an awarding mandate signed by an external awarding body",
+    )
+    def upload_mandate(alliance_id: str, body: MandateUpload, caller: Caller) -> dict[str, str]:
+        caller.require_alliance(alliance_id)
+        issuer.add_mandate(alliance_id, body.specification, body.credential)
+        return {"id": str(body.credential.get("id"))}
+
+    # -- credentials --------------------------------------------------------------------------
+    @router.post(
+        "/credentials",
+        tags=["credentials"],
+        status_code=201,
+        summary="Issue a joint micro-credential",
+        response_model=CredentialOut,
+    )
+    def issue(
+        body: IssueRequest,
+        caller: Caller,
+        idempotency_key: Annotated[
+            str | None, Header(max_length=200, description="Retry-safe: one issuance per key")
+        ] = None,
+    ) -> CredentialOut:
+        issued = issuer.issue(
+            caller,
+            body.alliance,
+            body.issuance(),
+            formats=body.formats,
+            idempotency_key=idempotency_key,
+        )
+        return out(issued)
+
+    @router.get(
+        "/credentials",
+        tags=["credentials"],
+        summary="Search issued credentials (newest first)",
+        response_model=CredentialPageOut,
+    )
+    def search(
+        caller: Caller,
+        *,
+        alliance: str | None = None,
+        specification: str | None = None,
+        learner: str | None = None,
+        issued_from: datetime | None = None,
+        issued_until: datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: str | None = None,
+    ) -> CredentialPageOut:
+        page = issuer.search(
+            caller,
+            CredentialQuery(
+                alliance_id=alliance,
+                specification_id=specification,
+                learner_ref=learner,
+                issued_from=issued_from,
+                issued_until=issued_until,
+                limit=limit,
+                after=cursor,
+            ),
+        )
+        items = [out(issuer.get(caller, record.id)) for record in page.items]
+        return CredentialPageOut(items=items, next_cursor=page.next_cursor)
+
+    @router.get(
+        "/credentials/{credential_id}",
+        tags=["credentials"],
+        summary="One issued credential with its state",
+        response_model=CredentialOut,
+    )
+    def get_credential(credential_id: str, caller: Caller) -> CredentialOut:
+        return out(issuer.get(caller, credential_id))
+
+    @router.get(
+        "/credentials/{credential_id}/events",
+        tags=["credentials"],
+        summary="The credential's audit trail (append-only)",
+        response_model=list[AuditEventOut],
+    )
+    def events(credential_id: str, caller: Caller) -> list[AuditEventOut]:
+        return [AuditEventOut.of(e) for e in issuer.events(caller, credential_id)]
+
+    for action, change in (
+        ("revoke", issuer.revoke),
+        ("suspend", issuer.suspend),
+        ("reinstate", issuer.reinstate),
+    ):
+        router.add_api_route(
+            f"/credentials/{{credential_id}}/{action}",
+            _status_change_endpoint(change, out, principal),
+            methods=["POST"],
+            tags=["credentials"],
+            summary={
+                "revoke": "Revoke a credential (final)",
+                "suspend": "Suspend a credential (reversible)",
+                "reinstate": "Reinstate a suspended credential",
+            }[action],
+            response_model=CredentialOut,
+            name=action,
+        )
+
+    # -- API keys -----------------------------------------------------------------------------
+    @router.post("/api-keys", tags=["api keys"], status_code=201, response_model=ApiKeyCreated)
+    def create_key(body: ApiKeyCreate, caller: Caller) -> ApiKeyCreated:
+        caller.require_admin()
+        key, token = api_keys.create(body.role, alliance_id=body.alliance, label=body.label)
+        return ApiKeyCreated(**_key_out(key).model_dump(), token=token)
+
+    @router.get("/api-keys", tags=["api keys"], response_model=list[ApiKeyOut])
+    def list_keys(caller: Caller) -> list[ApiKeyOut]:
+        caller.require_admin()
+        return [_key_out(k) for k in keys.list_keys()]
+
+    @router.delete("/api-keys/{key_id}", tags=["api keys"], status_code=204)
+    def revoke_key(key_id: str, caller: Caller) -> Response:
+        caller.require_admin()
+        api_keys.revoke(key_id)
+        return Response(status_code=204)
+
+    return router
+
+
+def _key_out(key: Any) -> ApiKeyOut:
+    return ApiKeyOut(
+        key_id=key.key_id,
+        role=key.role,
+        alliance=key.alliance_id,
+        label=key.label,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+def _status_change_endpoint(
+    change: Callable[[Principal, str, str], Any],
+    out: Callable[[Any], CredentialOut],
+    principal: Callable[..., Principal],
+) -> Callable[..., CredentialOut]:
+    def endpoint(
+        credential_id: str,
+        body: StatusChange,
+        caller: Annotated[Principal, Depends(principal)],
+        request: Request,
+    ) -> CredentialOut:
+        return out(change(caller, credential_id, body.reason))
+
+    return endpoint

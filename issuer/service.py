@@ -1,7 +1,5 @@
 """The issuer's use cases: its identities, the alliance catalogue, issuing, status changes.
 
-* :class:`IssuerIdentity` — an identity mcred hosts (the coordinating provider's did:web, and
-  partners hosted at ``did:web:<host>:partners:<id>``): its keys and DID document.
 * :class:`Issuer` — loads alliance files (signing the declared mandates of hosted partners),
   issues joint micro-credentials (only with a valid mandate from every awarding body), and
   revokes, suspends and reinstates them, with an append-only audit trail.
@@ -56,7 +54,6 @@ __all__ = [
     "KIND_MANDATE_CREDENTIAL",
     "IssuedCredential",
     "Issuer",
-    "IssuerIdentity",
 ]
 
 KIND_MANDATE_CREDENTIAL = "mandate-credential"
@@ -301,7 +298,10 @@ class Issuer:
             if query.alliance_id not in (None, principal.alliance_id):
                 principal.require_alliance(query.alliance_id or "")
             query = CredentialQuery(**{**query.__dict__, "alliance_id": principal.alliance_id})
-        return self._credentials.search(query)
+        try:
+            return self._credentials.search(query)
+        except ValueError as exc:  # a cursor that is not ours, a limit out of range
+            raise InvalidRequest(str(exc)) from None
 
     def events(self, principal: Principal, credential_id: str) -> list[AuditEvent]:
         self._record(principal, credential_id)

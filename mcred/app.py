@@ -1,63 +1,230 @@
-"""The app factory: :func:`create_app` wires settings, storage adapters and the roles' routes."""
+"""The app factory: :func:`create_app` wires settings, storage adapters and the roles' routes.
+
+:func:`build_services` is the composition root: one SQL engine (SQLite under ``data_dir`` by
+default, PostgreSQL by URL) for every store, the guarded fetcher and DID resolver for what
+lives elsewhere, and the issuer's services on top. Nothing happens at import time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from issuer.api_keys import ApiKeyService, Principal, Role
+from issuer.catalogue import (
+    KIND_ALLIANCE,
+    KIND_PARTNER,
+    hosted_partner_did,
+    load_alliance_file,
+)
 from issuer.identity import IssuerIdentity
-from issuer.ports import SigningKeyStore
-from issuer.routes import build_identity_router
+from issuer.ports import ApiKeyStore, CatalogueStore
+from issuer.routes import build_admin_router, build_identity_router, build_status_router
+from issuer.service import Issuer
+from issuer.status_lists import StatusListService
+from mcred.did_web_resolver import build_did_resolver
+from mcred.http import FetchPolicy, GuardedFetcher
 from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
-from mcred.storage.keyfile import EncryptedKeyFile, load_kek
+from mcred.storage.key_cipher import KeyEncryptionError, load_kek
+from mcred.storage.sql import create_engine_for, upgrade_database
+from mcred.storage.sql_keys import SqlSigningKeyStore
+from mcred.storage.sql_records import (
+    SqlApiKeyStore,
+    SqlAuditLog,
+    SqlCatalogueStore,
+    SqlCredentialStore,
+)
+from mcred.storage.sql_status import SqlStatusListStore
 from vc_core.dids.did_web import url_to_did_web
+from vc_core.dids.resolver import DidResolver
 from vc_core.keys import KeyType
 
-__all__ = ["Services", "build_services", "create_app"]
+__all__ = ["DEV_ADMIN_TOKEN", "Services", "build_services", "create_app"]
 
 DEV_KEK_FILE = Path(__file__).resolve().parent.parent / "keys" / "dev-key-encryption-key"
+DEV_ADMIN_TOKEN = "mcred_dev_admin_token_for_local_development_only"  # noqa: S105 - dev only
+"""The admin token ``make run`` prints in development when no bootstrap key is configured."""
+_SYSTEM = Principal("system", Role.ADMIN, None, "start-up")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
     """Everything the routes need, built once from the settings."""
 
     settings: Settings
-    keys: SigningKeyStore
+    engine: Engine
+    fetcher: GuardedFetcher
     identity: IssuerIdentity
+    issuer: Issuer
+    api_keys: ApiKeyService
+    api_key_store: ApiKeyStore
+    catalogue: CatalogueStore
+    hosted_partner: Callable[[str], IssuerIdentity | None]
+    admin_token: str | None = None
+    """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.engine.dispose()
+
+
+def _kek(settings: Settings) -> bytes:
+    secret = settings.key_encryption_key.get_secret_value() if settings.key_encryption_key else None
+    kek = load_kek(
+        secret, settings.key_encryption_key_file, None if settings.is_production else DEV_KEK_FILE
+    )
+    if (
+        settings.is_production
+        and DEV_KEK_FILE.exists()
+        and kek == load_kek(None, DEV_KEK_FILE, None)
+    ):
+        raise KeyEncryptionError("production refuses the public development key-encryption key")
+    return kek
+
+
+class _LocalIdentities:
+    """Resolves the DIDs mcred hosts from its own keys (no HTTP to itself), others elsewhere."""
+
+    def __init__(
+        self,
+        issuer_did: str,
+        identity: IssuerIdentity,
+        hosted: Callable[[str], IssuerIdentity | None],
+        fallback: DidResolver,
+    ) -> None:
+        self._did = issuer_did
+        self._identity = identity
+        self._hosted = hosted
+        self._fallback = fallback
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        if did == self._did:
+            return self._identity.did_document()
+        prefix = f"{self._did}:partners:"
+        if did.startswith(prefix):
+            hosted = self._hosted(did.removeprefix(prefix))
+            if hosted is not None:
+                document: dict[str, Any] = hosted.did_document()
+                return document
+        return self._fallback.resolve(did)
 
 
 def build_services(settings: Settings) -> Services:
-    kek = load_kek(
-        settings.key_encryption_key.get_secret_value() if settings.key_encryption_key else None,
-        settings.key_encryption_key_file,
-        None if settings.is_production else DEV_KEK_FILE,
-    )
-    keys = EncryptedKeyFile(settings.data_dir / "keys.json", kek)
-    for key_type in KeyType:
-        keys.active(key_type)  # generate on first start
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.sqlalchemy_url
+    upgrade_database(url)
+    engine = create_engine_for(url)
+    kek = _kek(settings)
     did = url_to_did_web(settings.public_url)
-    return Services(settings=settings, keys=keys, identity=IssuerIdentity(did, keys))
+    identity = IssuerIdentity(did, SqlSigningKeyStore(engine, "coordinator", kek))
+    for key_type in KeyType:
+        identity.signing_key(key_type)  # generated on first start
+    catalogue = SqlCatalogueStore(engine)
+
+    partner_identities: dict[str, IssuerIdentity] = {}
+
+    def partner_identity(partner_id: str) -> IssuerIdentity:
+        found = partner_identities.get(partner_id)
+        if found is None:
+            store = SqlSigningKeyStore(engine, f"partner:{partner_id}", kek)
+            found = IssuerIdentity(hosted_partner_did(did, partner_id), store)
+            partner_identities[partner_id] = found
+        return found
+
+    def hosted_partner(partner_id: str) -> IssuerIdentity | None:
+        """The hosted identity of a partner without a DID of its own (not the coordinator)."""
+        coordinators = {(d.get("id"), d.get("coordinator")) for d in catalogue.list(KIND_ALLIANCE)}
+        hosted = any(
+            doc.get("id") == partner_id
+            and doc.get("did") is None
+            and (doc.get("alliance"), partner_id) not in coordinators
+            for doc in catalogue.list(KIND_PARTNER)
+        )
+        if not hosted:
+            return None
+        identity = partner_identity(partner_id)
+        identity.signing_key(KeyType.ED25519)  # a published DID document lists a key
+        return identity
+
+    fetcher = GuardedFetcher(FetchPolicy.from_settings(settings))
+    resolver = _LocalIdentities(did, identity, hosted_partner, build_did_resolver(fetcher))
+    status = StatusListService(
+        SqlStatusListStore(engine, size=settings.status_list_size), identity, settings.public_url
+    )
+    issuer = Issuer(
+        identity=identity,
+        partner_identity=partner_identity,
+        catalogue=catalogue,
+        credentials=SqlCredentialStore(engine),
+        audit=SqlAuditLog(engine),
+        status=status,
+        resolver=resolver,
+    )
+    api_key_store = SqlApiKeyStore(engine)
+    api_keys = ApiKeyService(api_key_store)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        fetcher=fetcher,
+        identity=identity,
+        issuer=issuer,
+        api_keys=api_keys,
+        api_key_store=api_key_store,
+        catalogue=catalogue,
+        hosted_partner=hosted_partner,
+    )
+    _bootstrap(services)
+    return services
+
+
+def _bootstrap(services: Services) -> None:
+    """The start-up chores: the bootstrap admin key, and the demo alliance in development."""
+    settings = services.settings
+    if settings.bootstrap_admin_key is not None:
+        services.api_keys.ensure(settings.bootstrap_admin_key.get_secret_value())
+    elif settings.seed_demo:
+        services.api_keys.ensure(DEV_ADMIN_TOKEN, label="development")
+        services.admin_token = DEV_ADMIN_TOKEN
+    if settings.seed_demo:
+        demo = load_alliance_file(files("mcred.demo").joinpath("alliance.yaml").read_text())
+        if demo.alliance.id not in services.issuer.alliance_ids():
+            services.issuer.load_alliance(demo, _SYSTEM)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the ASGI app. Nothing happens at import time; tests pass their own settings."""
     services = services or build_services(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
     app = FastAPI(
         title="mcred",
         version=version("mcred"),
         summary="Issue, deliver and verify joint European micro-credentials (W3C VCs).",
+        lifespan=lifespan,
     )
     app.state.services = services
     install_problem_handlers(app)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and version")
+    @app.get("/healthz", tags=["operations"], summary="Liveness, version and the issuer DID")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": app.version, "did": services.identity.did}
 
-    app.include_router(build_identity_router(services.identity))
+    app.include_router(build_identity_router(services.identity, services.hosted_partner))
+    app.include_router(build_status_router(services.issuer.status))
+    app.include_router(
+        build_admin_router(services.issuer, services.api_keys, services.api_key_store)
+    )
     return app

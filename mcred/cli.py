@@ -11,8 +11,12 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from mcred.app import build_services, create_app
+from issuer.api_keys import Principal, Role
+from issuer.catalogue import load_alliance_file
+from issuer.errors import IssuerError
+from mcred.app import Services, build_services, create_app
 from mcred.settings import Settings
+from vc_core.errors import VcCoreError
 from vc_core.keys import KeyType
 from vc_core.model.completeness import check_completeness
 
@@ -27,7 +31,22 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="The coordinating provider's signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+apikey_app = typer.Typer(help="Bearer API keys for the admin API.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+alliance_app = typer.Typer(help="Alliances: partners, courses, mandates.", no_args_is_help=True)
+app.add_typer(alliance_app, name="alliance")
 console = Console()
+CLI = Principal("cli", Role.ADMIN, None, "command line")
+
+
+def _services() -> Services:
+    return build_services(Settings())
+
+
+def _fail(error: IssuerError | VcCoreError) -> typer.Exit:
+    """Print an error the way the API would word it, and exit 1."""
+    console.print(f"[red]error[/red] ({error.code}): {error.message}")
+    return typer.Exit(1)
 
 
 @app.command()
@@ -35,22 +54,24 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
 ) -> None:
-    """Run the HTTP service (embedded default: SQLite and key file under MCRED_DATA_DIR)."""
+    """Run the HTTP service (embedded default: SQLite under MCRED_DATA_DIR, demo alliance)."""
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     application = create_app(settings)
-    services = application.state.services
+    services: Services = application.state.services
     console.print(f"[bold]mcred[/bold] {application.version} on http://{host}:{port}")
-    console.print(f"  issuer DID   {services.identity.did}")
-    console.print(f"  DID document {settings.public_url}/.well-known/did.json")
-    console.print(f"  API docs     http://{host}:{port}/docs")
+    console.print(f"  issuer DID    {services.identity.did}")
+    console.print(f"  DID document  {settings.public_url}/.well-known/did.json")
+    console.print(f"  API docs      http://{host}:{port}/docs")
+    console.print(f"  alliances     {', '.join(services.issuer.alliance_ids()) or '-'}")
+    if services.admin_token is not None:
+        console.print(f"  dev admin key {services.admin_token}   (development only)")
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
 @app.command()
 def did() -> None:
     """Print the coordinating provider's DID document."""
-    services = build_services(Settings())
+    services = _services()
     typer.echo(json.dumps(services.identity.did_document(), indent=2))
 
 
@@ -91,9 +112,9 @@ def elements(
 @keys_app.command("list")
 def keys_list() -> None:
     """List signing keys (public parts only), active and retired."""
-    services = build_services(Settings())
+    services = _services()
     table = Table("fragment", "type", "created", "retired", "public key")
-    for key in services.keys.list_keys():
+    for key in services.identity.list_keys():
         table.add_row(
             key.fragment,
             key.key_type.value,
@@ -113,9 +134,81 @@ def keys_rotate(
         kind = KeyType(key_type)
     except ValueError:
         raise typer.BadParameter("use Ed25519 or P-256", param_hint="--type") from None
-    services = build_services(Settings())
-    key = services.keys.rotate(kind)
+    services = _services()
+    key = services.identity.rotate(kind)
     console.print(f"new {kind.value} key [bold]{key.fragment}[/bold]; earlier keys stay listed")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="admin or coordinator")],
+    alliance: Annotated[str | None, typer.Option(help="The alliance of a coordinator")] = None,
+    label: Annotated[str, typer.Option(help="What the key is for")] = "",
+) -> None:
+    """Create an API key and print its token (shown once; only its hash is stored)."""
+    if role not in (Role.ADMIN, Role.COORDINATOR):
+        raise typer.BadParameter("use admin or coordinator", param_hint="--role")
+    try:
+        key, token = _services().api_keys.create(role, alliance_id=alliance, label=label)
+    except IssuerError as exc:
+        raise _fail(exc) from None
+    console.print(f"key {key.key_id} ({key.role}{', ' + alliance if alliance else ''})")
+    typer.echo(token)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key's id")]) -> None:
+    """Revoke an API key."""
+    try:
+        _services().api_keys.revoke(key_id)
+    except IssuerError as exc:
+        raise _fail(exc) from None
+    console.print(f"revoked {key_id}")
+
+
+@alliance_app.command("load")
+def alliance_load(
+    path: Annotated[Path, typer.Argument(help="An alliance file (YAML or JSON)")],
+) -> None:
+    """Load (or replace) an alliance; sign the declared mandates of hosted partners."""
+    try:
+        alliance = load_alliance_file(path)
+        signed = _services().issuer.load_alliance(alliance, CLI)
+    except (IssuerError, VcCoreError) as exc:
+        raise _fail(exc) from None
+    console.print(f"loaded {alliance.alliance.id}: {len(signed)} mandate(s) signed")
+
+
+def _change(action: str, credential_id: str, reason: str) -> None:
+    issuer = _services().issuer
+    change = {"revoke": issuer.revoke, "suspend": issuer.suspend, "reinstate": issuer.reinstate}
+    try:
+        issued = change[action](CLI, credential_id, reason)
+    except IssuerError as exc:
+        raise _fail(exc) from None
+    console.print(f"{credential_id}: {issued.state.value}")
+
+
+Reason = Annotated[str, typer.Option(help="Why (kept in the audit trail)")]
+CredentialId = Annotated[str, typer.Argument(help="The credential's id (urn:uuid:…)")]
+
+
+@app.command()
+def revoke(credential_id: CredentialId, reason: Reason) -> None:
+    """Revoke a credential for good (every format of it)."""
+    _change("revoke", credential_id, reason)
+
+
+@app.command()
+def suspend(credential_id: CredentialId, reason: Reason) -> None:
+    """Suspend a credential (reversible)."""
+    _change("suspend", credential_id, reason)
+
+
+@app.command()
+def reinstate(credential_id: CredentialId, reason: Reason) -> None:
+    """Lift a suspension."""
+    _change("reinstate", credential_id, reason)
 
 
 if __name__ == "__main__":  # pragma: no cover

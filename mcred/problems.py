@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from issuer.errors import IssuerError
 from vc_core.errors import (
     ContextNotAllowedError,
     DidResolutionError,
@@ -65,6 +66,16 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _issuer_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IssuerError)  # noqa: S101 - registered for this type only
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    response = problem_response(exc.status_code, exc.to_problem())
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(IssuerError, _issuer_error)
     app.add_exception_handler(VcCoreError, _vc_core_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -52,7 +52,15 @@ class Settings(BaseSettings):
     allow_loopback_fetch: bool = Field(
         False, description="Let the outbound fetcher reach loopback addresses (tests, local dev)"
     )
-    demo: bool = Field(True, description="Seed the demo alliance at start (development only)")
+    demo: bool | None = Field(
+        None, description="Seed the demo alliance at start (default: on in development only)"
+    )
+    bootstrap_admin_key: SecretStr | None = Field(
+        None, description="Ensure an admin API key with exactly this token exists at start"
+    )
+    status_list_size: int = Field(
+        131_072, ge=131_072, description="Entries per status list (herd privacy: >= 131,072)"
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -75,6 +83,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs an https MCRED_PUBLIC_URL (did:web is TLS only)")
             if self.allow_test_contexts or self.allow_loopback_fetch:
                 raise ValueError("test contexts and loopback fetching are off in production")
+            if self.demo:
+                raise ValueError("the demo alliance is for development (unset MCRED_DEMO)")
         return self
 
     @property
@@ -84,3 +94,7 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def seed_demo(self) -> bool:
+        return (not self.is_production) if self.demo is None else self.demo

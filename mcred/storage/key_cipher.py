@@ -12,14 +12,22 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from issuer.ports import SigningKey
-from vc_core.keys import KeyType, PrivateKey
+from vc_core.errors import KeyFormatError
+from vc_core.keys import KeyType, PrivateKey, b64url_decode
 
-__all__ = ["KeyCipher", "KeyEncryptionError", "KeyHeader", "SealedKey"]
+__all__ = [
+    "KeyCipher",
+    "KeyEncryptionError",
+    "KeyHeader",
+    "SealedKey",
+    "load_kek",
+]
 
 
 class KeyEncryptionError(RuntimeError):
@@ -83,3 +91,22 @@ class KeyCipher:
         if private.public_key.multikey != header.public_key:
             raise KeyEncryptionError(f"key {header.fragment!r} does not match its public key")
         return private
+
+
+def load_kek(value: str | None, file: Path | None, fallback: Path | None) -> bytes:
+    """The 32-byte KEK from a base64url value, a file, or (development) the fallback file."""
+    text = value
+    source = "MCRED_KEY_ENCRYPTION_KEY"
+    if text is None:
+        path = file or fallback
+        if path is None:
+            raise KeyEncryptionError("no key-encryption key is configured")
+        source = str(path)
+        text = path.read_text(encoding="ascii").strip()
+    try:
+        kek = b64url_decode(text.strip())
+    except KeyFormatError as exc:
+        raise KeyEncryptionError(f"{source} is not base64url") from exc
+    if len(kek) != 32:
+        raise KeyEncryptionError(f"{source} must hold 32 bytes (base64url), not {len(kek)}")
+    return kek

@@ -69,7 +69,7 @@ async def test_credentials_signed_before_a_rotation_still_verify(settings: Setti
         old.private_key,
         verification_method=services.identity.verification_method_id(old),
     )
-    services.keys.rotate(KeyType.ED25519)
+    services.identity.rotate(KeyType.ED25519)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as c:
         document = DidDocument.parse((await c.get("/.well-known/did.json")).json())

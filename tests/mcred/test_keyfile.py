@@ -1,61 +1,17 @@
-"""Signing keys at rest: encrypted, authenticated, rotated without losing old keys."""
+"""The key-encryption key: where it comes from, and what production refuses."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from mcred.storage.keyfile import EncryptedKeyFile, KeyEncryptionError, load_kek
-from vc_core.keys import KeyType, b64url_encode
+from mcred.app import DEV_KEK_FILE, build_services
+from mcred.settings import Settings
+from mcred.storage.key_cipher import KeyEncryptionError, load_kek
+from vc_core.keys import b64url_encode
 
 KEK = bytes(range(32))
-
-
-def test_keys_survive_a_restart_and_are_encrypted(tmp_path: Path) -> None:
-    path = tmp_path / "keys.json"
-    store = EncryptedKeyFile(path, KEK)
-    ed = store.active(KeyType.ED25519)
-    p256 = store.active(KeyType.P256)
-    raw = path.read_text()
-    for key in (ed, p256):
-        assert b64url_encode(key.private_key.private_bytes()) not in raw
-        assert key.private_key.private_bytes().hex() not in raw
-        assert key.private_key.to_multikey() not in raw
-    again = EncryptedKeyFile(path, KEK)
-    assert again.active(KeyType.ED25519).private_key.public_key == ed.private_key.public_key
-    assert again.active(KeyType.P256).fragment == p256.fragment
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
-
-
-def test_wrong_kek_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "keys.json"
-    EncryptedKeyFile(path, KEK).active(KeyType.ED25519)
-    with pytest.raises(KeyEncryptionError, match="wrong key-encryption key"):
-        EncryptedKeyFile(path, bytes(32))
-
-
-def test_swapped_record_fields_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "keys.json"
-    store = EncryptedKeyFile(path, KEK)
-    store.active(KeyType.ED25519)
-    data = json.loads(path.read_text())
-    data["keys"][0]["created"] = "2020-01-01T00:00:00+00:00"
-    path.write_text(json.dumps(data))
-    with pytest.raises(KeyEncryptionError):
-        EncryptedKeyFile(path, KEK)
-
-
-def test_rotation_keeps_the_old_key_retired(tmp_path: Path) -> None:
-    store = EncryptedKeyFile(tmp_path / "keys.json", KEK)
-    old = store.active(KeyType.ED25519)
-    new = store.rotate(KeyType.ED25519)
-    assert new.fragment != old.fragment
-    assert store.active(KeyType.ED25519).fragment == new.fragment
-    reloaded = {k.fragment: k for k in EncryptedKeyFile(tmp_path / "keys.json", KEK).list_keys()}
-    assert reloaded[old.fragment].retired_at is not None
-    assert reloaded[new.fragment].active
 
 
 def test_kek_sources(tmp_path: Path) -> None:
@@ -69,3 +25,33 @@ def test_kek_sources(tmp_path: Path) -> None:
         load_kek("not base64url!", None, None)
     with pytest.raises(KeyEncryptionError, match="no key-encryption key"):
         load_kek(None, None, None)
+
+
+def test_production_refuses_the_public_development_kek(tmp_path: Path) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        env="production",
+        public_url="https://credentials.example.eu",
+        data_dir=tmp_path,
+        key_encryption_key_file=DEV_KEK_FILE,
+    )
+    with pytest.raises(KeyEncryptionError, match="development key-encryption key"):
+        build_services(settings)
+
+
+def test_keys_are_stored_encrypted(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, demo=False)  # type: ignore[call-arg]
+    services = build_services(settings)
+    key = services.identity.signing_key()
+    services.close()
+    raw = (tmp_path / "mcred.db").read_bytes()
+    assert key.private_key.private_bytes() not in raw
+    assert b64url_encode(key.private_key.private_bytes()).encode() not in raw
+    wrong = tmp_path / "wrong-kek"
+    wrong.write_text(b64url_encode(bytes(32)))
+    with pytest.raises(KeyEncryptionError):
+        build_services(
+            Settings(  # type: ignore[call-arg]
+                _env_file=None, data_dir=tmp_path, demo=False, key_encryption_key_file=wrong
+            )
+        )

@@ -74,6 +74,7 @@ class PublishedList:
     etag: str
     max_age: int
     version: int
+    rendered_at: datetime
 
 
 class StatusListService:
@@ -160,20 +161,34 @@ class StatusListService:
             version = self._store.version(list_id)
         except StatusSlotNotFound:
             raise NotFound(f"no status list {list_id!r}") from None
-        cached = self._published.get(list_id)
-        if cached is not None and cached.version == version:
+        cached = self._fresh(list_id, version)
+        if cached is not None:
             return cached
         with self._lock:
-            cached = self._published.get(list_id)
-            if cached is not None and cached.version == version:
+            cached = self._fresh(list_id, version)
+            if cached is not None:
                 return cached
             rendered = self._render(list_id)
             self._published[list_id] = rendered
             return rendered
 
+    def _fresh(self, list_id: str, version: int) -> PublishedList | None:
+        """The cached list if it has this version and was signed less than half its validity
+        ago (so it is signed again well before ``validUntil`` even when nothing changes)."""
+        cached = self._published.get(list_id)
+        if (
+            cached is not None
+            and cached.version == version
+            and self._clock() < cached.rendered_at + self._validity / 2
+        ):
+            return cached
+        return None
+
     def token_status_list(self, list_id: str) -> tuple[TokenStatusList, int]:
         """The same statuses as an IETF Token Status List (two-bit ``message`` lists only)."""
         snapshot = self._store.snapshot(list_id)
+        if snapshot.purpose != StatusPurpose.MESSAGE or snapshot.status_size != ELM_STATUS_SIZE:
+            raise NotFound(f"{list_id!r} has no Token Status List form (not a two-bit list)")
         bits = BitstringStatusList.from_values(
             snapshot.nonzero,
             size=snapshot.size,
@@ -211,9 +226,10 @@ class StatusListService:
         )
         return PublishedList(
             credential=signed,
-            etag=f'"{list_id}.{snapshot.version}"',
+            etag=f'"{list_id}.{snapshot.version}.{int(now.timestamp())}"',
             max_age=int(self._ttl.total_seconds()),
             version=snapshot.version,
+            rendered_at=now,
         )
 
 

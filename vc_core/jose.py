@@ -939,7 +939,7 @@ def verify_jwt_vc_json(
     if not jws.verified:
         return failed(jws.reason or JoseFailure.INVALID_SIGNATURE, jws.detail)
     typ = jws.header.get("typ")
-    if typ is not None and _media_type(typ) not in (_media_type(JWT_VC_TYP), "vc+ld+json"):
+    if typ is not None and _media_type(typ) != _media_type(JWT_VC_TYP):
         return failed(JoseFailure.TYP_MISMATCH, f"typ {typ!r} is not a VCDM 1.1 JWT")
     claims = jws.payload_json()
     vc = claims.get("vc")

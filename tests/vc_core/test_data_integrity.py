@@ -242,3 +242,16 @@ def test_unencodable_values_fail_without_raising(suite: str, value: object) -> N
     signed["credentialSubject"] = {**signed["credentialSubject"], "name": value}
     result = verify_proofs(signed, resolve_key=resolve, allowed_cryptosuites=ALL)
     assert not result.verified
+
+
+def test_proof_context_is_a_prefix_of_the_document_context() -> None:
+    """VC-DI "Verify Proof": a document whose @context starts with the proof's verifies with it."""
+    signed = add_proof(
+        CREDENTIAL, ED, verification_method="did:web:uni.example#ed", cryptosuite="eddsa-jcs-2022"
+    )
+    extended = {**signed, "@context": [*signed["@context"], "https://w3id.org/security/jwk/v1"]}
+    result = verify_proofs(extended, resolve_key=resolve, allowed_cryptosuites=ALL)
+    assert result.verified, result
+    reordered = {**signed, "@context": ["https://w3id.org/security/jwk/v1", *signed["@context"]]}
+    result = verify_proofs(reordered, resolve_key=resolve, allowed_cryptosuites=ALL)
+    assert result.proofs[0].problems[0].code == "context_mismatch"

@@ -322,3 +322,28 @@ def test_public_surface() -> None:
     assert len(dids.__all__) == len(set(dids.__all__))
     for name in dids.__all__:
         assert getattr(dids, name) is not None, name
+
+
+def test_expired_key_is_refused_after_its_expiry() -> None:
+    did = "did:web:uni.example"
+    key = PrivateKey.generate().public_key
+    document = build_did_document(
+        did,
+        [
+            PublishedKey(
+                "ed-1",
+                key,
+                relationships=frozenset({Relationship.ASSERTION_METHOD}),
+                expires=datetime(2027, 1, 1, tzinfo=UTC),
+            )
+        ],
+    )
+    resolver = StaticDidResolver({did: document})
+    before = datetime(2026, 12, 31, tzinfo=UTC)
+    assert (
+        resolve_verification_method(resolver, f"{did}#ed-1", "assertionMethod", now=before) == key
+    )
+    with pytest.raises(DidResolutionError, match="expired"):
+        resolve_verification_method(
+            resolver, f"{did}#ed-1", "assertionMethod", now=datetime(2027, 1, 2, tzinfo=UTC)
+        )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from vc_core.dids.did_jwk import DID_JWK_PREFIX, did_jwk_document
@@ -108,7 +109,11 @@ class LocalDidResolver:
 
 
 def resolve_verification_method(
-    resolver: DidResolver, vm_id: str, relationship: Relationship | str
+    resolver: DidResolver,
+    vm_id: str,
+    relationship: Relationship | str,
+    *,
+    now: datetime | None = None,
 ) -> PublicKey:
     """The key of verification method ``vm_id`` if its controller lists it under
     ``relationship`` (``assertionMethod`` for credentials, ``authentication`` for
@@ -116,8 +121,9 @@ def resolve_verification_method(
 
     ``vm_id`` must be an absolute DID URL with a fragment. The DID is resolved; the document's
     ``id`` must equal it; the method must belong to that DID and be controlled by it, be listed
-    under ``relationship`` and carry no ``revoked``. A revoked key is refused whatever the
-    proof's ``created``: after a compromise, the signer's clock is the attacker's.
+    under ``relationship``, carry no ``revoked``, and not have ``expires`` before ``now``
+    (default: the current time; Controlled Identifiers 1.0 §2.2). A revoked key is refused
+    whatever the proof's ``created``: after a compromise, the signer's clock is the attacker's.
     """
     wanted = Relationship.named(relationship)  # before any resolution
     did, fragment = split_did_url(vm_id)
@@ -133,14 +139,24 @@ def resolve_verification_method(
             f"verification method {method.id} was revoked at {method.revoked.isoformat()}",
             details={"error": "revoked", "revoked": method.revoked.isoformat()},
         )
+    moment = now or datetime.now(UTC)
+    if method.expires is not None and method.expires <= moment:
+        raise DidResolutionError(
+            f"verification method {method.id} expired at {method.expires.isoformat()}",
+            details={"error": "expired", "expires": method.expires.isoformat()},
+        )
     return method.public_key
 
 
-def key_resolver(resolver: DidResolver) -> Callable[[str, str], PublicKey]:
+def key_resolver(
+    resolver: DidResolver, *, clock: Callable[[], datetime] | None = None
+) -> Callable[[str, str], PublicKey]:
     """``(verification_method_id, proof_purpose) -> PublicKey`` over ``resolver``: the
-    ``KeyResolver`` that :mod:`vc_core.proofs` asks for."""
+    ``KeyResolver`` that :mod:`vc_core.proofs` asks for (``clock`` decides key expiry)."""
 
     def resolve_key(vm_id: str, proof_purpose: str) -> PublicKey:
-        return resolve_verification_method(resolver, vm_id, proof_purpose)
+        return resolve_verification_method(
+            resolver, vm_id, proof_purpose, now=clock() if clock else None
+        )
 
     return resolve_key

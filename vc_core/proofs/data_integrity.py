@@ -303,12 +303,14 @@ def _verify_one(
                 "INVALID_DOMAIN_ERROR",
             )
     if "@context" in proof:
+        # VC-DI EdDSA/ECDSA "Verify Proof": the document's @context must start with the
+        # proof's, in order; the document is then verified with the proof's @context.
         ctx, doc_ctx = proof["@context"], unsecured.get("@context")
         expected = ctx if isinstance(ctx, list) else [ctx]
         actual = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
-        exact = suite.canonicalization == "rdfc"
-        if (actual != expected) if exact else (actual[: len(expected)] != expected):
+        if actual[: len(expected)] != expected:
             return _fail(proof, "context_mismatch", "the proof's @context is not the document's")
+        unsecured = {**unsecured, "@context": ctx}
     if not value.startswith("z"):
         return _fail(proof, "malformed_proof", "proofValue must be multibase base58btc (z…)")
     try:

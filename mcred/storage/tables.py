@@ -135,6 +135,16 @@ class StatusListRow(Base):
 
 class StatusEntryRow(Base):
     __tablename__ = "status_entries"
+    __table_args__ = (
+        # rendering a list reads only its non-zero entries: without this, every held entry
+        Index(
+            "ix_status_entries_nonzero",
+            "list_id",
+            "idx",
+            postgresql_where=text("status <> 0"),
+            sqlite_where=text("status <> 0"),
+        ),
+    )
 
     list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,526 @@
+"""Benchmark of mcred's issuer service through its HTTP API; prints JSON.
+
+    .venv/bin/python bench/issuer.py [--requests 200] [--max-seconds 30] [--revocations 50]
+        [--postgres postgresql://127.0.0.1:5432 | --no-postgres] [--py-spy PATH]
+
+Starts real servers (``mcred serve``: one uvicorn process, development settings, demo alliance
+``arqus``) on free loopback ports with temporary data directories, on SQLite and on a fresh
+PostgreSQL database (dropped afterwards; skipped with a note when PostgreSQL is unreachable):
+
+* **issuance** — credentials issued per second through ``POST /api/v1/credentials`` (validate,
+  check mandates, allocate a status slot, sign ``eddsa-rdfc-2022``, store, audit) with 1 and
+  with 4 concurrent keep-alive clients, each sending up to ``--requests`` requests within
+  ``--max-seconds``. Target (the issue): >= 300 issued/s on PostgreSQL.
+* **revocation** — after ``POST …/revoke`` returns, the time until ``GET /status/{list}``
+  serves the flipped entry (median, p95, max over ``--revocations``), on lists of 131,072 and
+  1,048,576 entries (``MCRED_STATUS_LIST_SIZE``), both with only the benchmark's credentials in
+  the list and with the list filled to its capacity (half its entries; 1 % of them revoked),
+  the fill written straight into the throwaway database. Target: <= 10 ms.
+* ``--py-spy`` samples the server (``py-spy record --gil``) during the 4-client issuance run
+  and adds where the server's Python time goes (by leaf function and by selected stages).
+
+The client runs on the same machine, so it competes with the server for the CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import DEV_ADMIN_TOKEN, McredServer, postgres_database, running_server
+
+from mcred.storage.sql import create_engine_for, write_transaction
+from vc_core.status import BitstringStatusList
+
+ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+ISSUANCE: dict[str, Any] = {
+    "alliance": "arqus",
+    "specification": "sustainable-urban-mobility",
+    "learner": {"given_name": "Ada", "family_name": "Lovelace", "learner_ref": "s-1815"},
+    "result": {"date_of_issue": "2026-11-20T10:00:00Z", "grade": "A"},
+}
+ISSUE_TARGET_PER_S = 300.0
+REVOKE_TARGET_MS = 10.0
+LIST_SIZES = (131_072, 1_048_576)
+PREFILL_REVOKED_EVERY = 100  # 1 % of the prefilled entries are revoked
+STAGES = {  # where a sampled stack is, by the first of these frames found in it (outermost wins)
+    "sign: eddsa-rdfc-2022 (canonicalize + hash + sign)": "add_proof (",
+    "mandate coverage check (verify mandate proofs)": "check_mandate_coverage (",
+    "build ELM credential": "build_elm_credential (",
+    "status slot allocation (SQL)": "allocate_elm (",
+    "store credential + audit (SQL)": "SqlCredentialStore.add (",
+    "audit append (SQL)": "SqlAuditLog.append (",
+    "catalogue reads (alliance, mandates)": "SqlCatalogueStore.",
+    "signing key lookup (SQL + decrypt)": "SqlSigningKeyStore.",
+    "API key authentication": "authenticate (",
+    "response model / JSON encoding": "serialize_response (",
+    "request body validation": "request_body_to_args (",
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    credential_id: str
+    list_id: str
+    index: int
+    status_size: int
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(p95 * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+def _body(tag: str, formats: list[str]) -> dict[str, Any]:
+    learner = {**ISSUANCE["learner"], "learner_ref": f"bench-{tag}"}
+    return {**ISSUANCE, "learner": learner, "formats": formats}
+
+
+def _client(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=ADMIN,
+        timeout=120.0,
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+    )
+
+
+async def _issue(client: httpx.AsyncClient, tag: str, formats: list[str]) -> dict[str, Any]:
+    response = await client.post("/api/v1/credentials", json=_body(tag, formats))
+    if response.status_code != 201:
+        raise RuntimeError(f"issue failed: {response.status_code} {response.text[:500]}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+# -- CPU accounting (Linux /proc; empty elsewhere) ------------------------------------------
+def _process_cpu_s(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _machine_busy_s() -> float | None:
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle
+
+
+@dataclass(frozen=True)
+class CpuMark:
+    wall: float
+    server: float | None
+    client: float
+    machine: float | None
+
+    @classmethod
+    def now(cls, server_pid: int) -> CpuMark:
+        return cls(
+            time.perf_counter(), _process_cpu_s(server_pid), time.process_time(), _machine_busy_s()
+        )
+
+    def since(self, start: CpuMark, issued: int) -> dict[str, float]:
+        """CPU cores busy on average (server process, this client, whole machine)."""
+        wall = self.wall - start.wall
+        out = {"client_cores": round((self.client - start.client) / wall, 2)}
+        if self.server is not None and start.server is not None:
+            server = self.server - start.server
+            out["server_cores"] = round(server / wall, 2)
+            if issued:
+                out["server_cpu_ms_per_credential"] = round(1000 * server / issued, 2)
+        if self.machine is not None and start.machine is not None:
+            out["machine_busy_cores"] = round((self.machine - start.machine) / wall, 2)
+        return out
+
+
+# -- issuance -----------------------------------------------------------------------------------
+async def issuance_rate(
+    base_url: str,
+    server_pid: int,
+    clients: int,
+    *,
+    requests: int,
+    max_seconds: float,
+    formats: list[str],
+) -> dict[str, Any]:
+    """Credentials issued per second with ``clients`` concurrent keep-alive clients."""
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    deadline = time.perf_counter() + max_seconds
+
+    async def run(number: int) -> None:
+        async with _client(base_url) as client:
+            for i in range(requests):
+                if time.perf_counter() > deadline:
+                    return
+                start = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/credentials", json=_body(f"{clients}-{number}-{i}", formats)
+                )
+                if response.status_code == 201:
+                    latencies.append(time.perf_counter() - start)
+                else:
+                    errors[str(response.status_code)] += 1
+
+    mark = CpuMark.now(server_pid)
+    await asyncio.gather(*(run(n) for n in range(clients)))
+    end = CpuMark.now(server_pid)
+    elapsed = end.wall - mark.wall
+    rate = len(latencies) / elapsed
+    return {
+        "clients": clients,
+        "issued": len(latencies),
+        "errors": dict(errors),
+        "seconds": round(elapsed, 2),
+        "issued_per_s": round(rate, 1),
+        "latency": _ms(latencies) if latencies else None,
+        "cpu": end.since(mark, len(latencies)),
+    }
+
+
+# -- revocation -----------------------------------------------------------------------------
+def _status_of(document: dict[str, Any], slot: Slot) -> int:
+    bits = BitstringStatusList.from_credential_subject(
+        document["credentialSubject"], status_size=slot.status_size
+    )
+    return bits.get(slot.index)
+
+
+async def revocation_latency(
+    client: httpx.AsyncClient, slots: list[Slot], timeout: float = 10.0
+) -> dict[str, Any]:
+    """For each slot: revoke, then poll the served list until it shows the entry revoked."""
+    visible: list[float] = []
+    revoke: list[float] = []
+    cached: list[float] = []
+    polls: list[int] = []
+    list_bytes = 0
+    for slot in slots:
+        url = f"/status/{slot.list_id}"
+        await client.get(url)  # the current version is rendered and cached
+        start = time.perf_counter()
+        response = await client.get(url)
+        cached.append(time.perf_counter() - start)
+        assert _status_of(response.json(), slot) == 0
+        start = time.perf_counter()
+        revoked = await client.post(
+            f"/api/v1/credentials/{slot.credential_id}/revoke", json={"reason": "benchmark"}
+        )
+        returned = time.perf_counter()
+        if revoked.status_code != 200:
+            raise RuntimeError(f"revoke failed: {revoked.status_code} {revoked.text[:500]}")
+        revoke.append(returned - start)
+        for attempt in range(1, 10_000):
+            response = await client.get(url)
+            seen = time.perf_counter()
+            document = response.json()
+            if _status_of(document, slot) == 1:
+                visible.append(seen - returned)
+                polls.append(attempt)
+                list_bytes = len(response.content)
+                break
+            if seen - returned > timeout:
+                raise RuntimeError(f"{slot.list_id}#{slot.index} not revoked after {timeout} s")
+    median = statistics.median(visible) * 1000
+    return {
+        "revocations": len(visible),
+        "revoke_to_served_list": _ms(visible),
+        "polls_max": max(polls),
+        "revoke_request": _ms(revoke),
+        "status_list_get_unchanged": _ms(cached),
+        "status_list_credential_bytes": list_bytes,
+        "target_ms": REVOKE_TARGET_MS,
+        "meets_target": median <= REVOKE_TARGET_MS,
+    }
+
+
+async def issue_slots(base_url: str, count: int) -> list[Slot]:
+    slots = []
+    async with _client(base_url) as client:
+        for i in range(count):
+            body = await _issue(client, f"revoke-{i}", ["ldp_vc"])
+            slot = body["status"][0]
+            slots.append(Slot(body["id"], slot["list"], slot["index"], slot["status_size"]))
+    return slots
+
+
+def prefill(database_url: str, list_id: str) -> dict[str, int]:
+    """Fill ``list_id`` to its capacity (half its entries) straight in SQL; 1 % revoked.
+
+    The benchmark's throwaway database only: entries at odd indexes for made-up credentials,
+    the list's ``allocated`` count and ``version`` bumped as an allocation would.
+    """
+    engine = create_engine_for(database_url)
+    try:
+        with write_transaction(engine) as connection:
+            size = connection.execute(
+                text("SELECT size FROM status_lists WHERE id = :id"), {"id": list_id}
+            ).scalar_one()
+            values = {"list": list_id, "n": size // 2, "every": PREFILL_REVOKED_EVERY}
+            if engine.dialect.name == "postgresql":
+                fill = """
+                    INSERT INTO status_entries (list_id, idx, credential_id, status)
+                    SELECT :list, 2 * i + 1, 'urn:bench:prefill:' || i,
+                           CASE WHEN i % :every = 0 THEN 1 ELSE 0 END
+                    FROM generate_series(0, :n - 1) AS i
+                    ON CONFLICT DO NOTHING"""
+            else:
+                fill = """
+                    WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq
+                                              WHERE i < :n - 1)
+                    INSERT INTO status_entries (list_id, idx, credential_id, status)
+                    SELECT :list, 2 * i + 1, 'urn:bench:prefill:' || i,
+                           CASE WHEN i % :every = 0 THEN 1 ELSE 0 END
+                    FROM seq WHERE true
+                    ON CONFLICT DO NOTHING"""
+            connection.execute(text(fill), values)
+            connection.execute(
+                text(
+                    "UPDATE status_lists SET version = version + 1, allocated = "
+                    "(SELECT count(*) FROM status_entries WHERE list_id = :list) WHERE id = :list"
+                ),
+                values,
+            )
+            allocated, revoked = connection.execute(
+                text(
+                    "SELECT count(*), sum(CASE WHEN status <> 0 THEN 1 ELSE 0 END) "
+                    "FROM status_entries WHERE list_id = :list"
+                ),
+                values,
+            ).one()
+    finally:
+        engine.dispose()
+    return {"list_size": size, "allocated": int(allocated), "nonzero": int(revoked)}
+
+
+async def revocation_suite(server: McredServer, database_url: str, count: int) -> dict[str, Any]:
+    """Revocation latency on a list holding only ``count`` credentials, then on a full list."""
+    slots = await issue_slots(server.base_url, 2 * count)
+    lists = {s.list_id for s in slots}
+    if len(lists) != 1:
+        raise RuntimeError(f"benchmark credentials spread over lists {sorted(lists)}")
+    out: dict[str, Any] = {}
+    async with _client(server.base_url) as client:
+        out["sparse_list"] = await revocation_latency(client, slots[:count])
+        fill = await asyncio.to_thread(prefill, database_url, slots[0].list_id)
+        out["full_list"] = {"fill": fill, **await revocation_latency(client, slots[count:])}
+    return out
+
+
+# -- profiling ------------------------------------------------------------------------------
+@contextmanager
+def sampled(py_spy: str | None, pid: int, output: Path) -> Iterator[None]:
+    """``py-spy record`` of ``pid`` (GIL holder only) while the block runs."""
+    if py_spy is None:
+        yield
+        return
+    command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "250", "--nonblocking"]
+    command += ["--format", "raw", "--output", str(output)]
+    recorder = subprocess.Popen(  # noqa: S603 - the py-spy binary the caller named
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)  # attached
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        try:
+            recorder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+
+
+def summarise_profile(raw: Path, top: int = 15) -> dict[str, Any]:
+    """Leaf functions and pipeline stages as shares of the samples in a py-spy raw file."""
+    if not raw.exists():
+        return {"error": "py-spy wrote no profile"}
+    leaves: Counter[str] = Counter()
+    stages: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        leaves[frames[-1]] += count
+        stage = next(
+            (name for frame in frames for name, mark in STAGES.items() if mark in frame), None
+        )
+        stages[stage or "other (uvicorn, starlette, asyncio, …)"] += count
+    if total == 0:
+        return {"error": "no samples"}
+
+    def share(counter: Counter[str], limit: int | None) -> dict[str, float]:
+        return {k: round(100 * v / total, 1) for k, v in counter.most_common(limit)}
+
+    return {
+        "samples": total,
+        "stage_percent": share(stages, None),
+        "top_leaf_percent": share(leaves, top),
+        "raw": str(raw),
+    }
+
+
+# -- one backend ----------------------------------------------------------------------------
+async def backend(
+    name: str,
+    database: str | None,
+    workdir: Path,
+    args: argparse.Namespace,
+    py_spy: str | None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    env = {"MCRED_DATABASE_URL": database} if database else {}
+    data_dir = workdir / f"{name}-issue"
+    with running_server(data_dir, env) as server:
+        database_url = database or f"sqlite:///{data_dir / 'mcred.db'}"
+        async with _client(server.base_url) as client:
+            for i in range(args.warmup):
+                await _issue(client, f"warmup-{i}", args.formats)
+        runs = []
+        for clients in (1, 4):
+            profile = workdir / f"{name}-{clients}.pyspy.txt"
+            with sampled(py_spy if clients == 4 else None, server.pid, profile):
+                run = await issuance_rate(
+                    server.base_url,
+                    server.pid,
+                    clients,
+                    requests=args.requests,
+                    max_seconds=args.max_seconds,
+                    formats=args.formats,
+                )
+            if py_spy is not None and clients == 4:
+                run["profile"] = summarise_profile(profile)
+            runs.append(run)
+        out["issuance"] = {
+            "formats": args.formats,
+            "runs": runs,
+            "target_per_s": ISSUE_TARGET_PER_S,
+            "meets_target": max(r["issued_per_s"] for r in runs) >= ISSUE_TARGET_PER_S,
+        }
+        out["revocation_131072"] = await revocation_suite(server, database_url, args.revocations)
+    return out
+
+
+async def big_list(
+    name: str, database: str | None, workdir: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    env = {"MCRED_STATUS_LIST_SIZE": str(LIST_SIZES[1])}
+    if database:
+        env["MCRED_DATABASE_URL"] = database
+    data_dir = workdir / f"{name}-1m"
+    with running_server(data_dir, env) as server:
+        database_url = database or f"sqlite:///{data_dir / 'mcred.db'}"
+        return await revocation_suite(server, database_url, args.revocations)
+
+
+@contextmanager
+def database_for(name: str, postgres: str) -> Iterator[str | None]:
+    """``""`` for SQLite (the server's default file), else a fresh PostgreSQL database's URL
+    (``None`` when the server cannot be reached)."""
+    if name == "sqlite":
+        yield ""
+        return
+    with postgres_database(postgres) as url:
+        yield url
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    py_spy = args.py_spy or None
+    if py_spy is not None and shutil.which(py_spy) is None:
+        raise SystemExit(f"py-spy not found: {py_spy}")
+    results: dict[str, Any] = {}
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
+        workdir = Path(args.keep) if args.keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        backends: list[str] = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
+        for name in backends:
+            with database_for(name, args.postgres) as database:
+                if database is None:
+                    notes.append(f"PostgreSQL skipped: cannot connect to {args.postgres}")
+                    continue
+                results[name] = await backend(name, database or None, workdir, args, py_spy)
+            with database_for(name, args.postgres) as database:
+                if database is not None:
+                    results[name]["revocation_1048576"] = await big_list(
+                        name, database or None, workdir, args
+                    )
+    return {"results": results, "notes": notes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="per client and run")
+    parser.add_argument("--max-seconds", type=float, default=30.0, help="per run")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--revocations", type=int, default=50)
+    parser.add_argument("--formats", nargs="+", default=["ldp_vc"])
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("MCRED_BENCH_POSTGRES", "postgresql://127.0.0.1:5432"),
+        help="PostgreSQL server (a throwaway database is created and dropped)",
+    )
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--py-spy", default=None, help="py-spy binary: profile the server")
+    parser.add_argument("--keep", default=None, help="keep data dirs and profiles here")
+    args = parser.parse_args()
+    started = datetime.now(UTC)
+    report = asyncio.run(main_async(args))
+    print(
+        json.dumps(
+            {
+                "bench": "issuer",
+                "date": started.isoformat(timespec="seconds"),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "server": "mcred serve: one uvicorn process, development settings",
+                "requests_per_client": args.requests,
+                **report,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import enum
 import json
-import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ from typing import Any, Literal, NoReturn
 
 from vc_core.errors import VCDM_PROBLEM, KeyFormatError, MalformedInputError
 from vc_core.keys import PrivateKey, PublicKey, b64url_decode, b64url_encode
+from vc_core.strict_json import StrictJsonError, loads_strict, normalize_media_type
 
 __all__ = [
     "DEFAULT_LEEWAY",
@@ -257,48 +257,12 @@ def _b64url_decode_strict(part: str, what: str) -> bytes:
         _fail(f"the JWS {what} is not canonical unpadded base64url")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise _DuplicateMemberError(name)
-        result[name] = value
-    return result
-
-
-class _DuplicateMemberError(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} overflows a double")
-    return value
-
-
 def _loads_strict(data: bytes, what: str) -> Any:
     """RFC 8259 JSON in UTF-8 with unique member names (RFC 7515 §5.2 step 4, RFC 7519 §4)."""
     try:
-        text = data.decode("utf-8")
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
-    except _DuplicateMemberError as exc:
-        _fail(f"the JWS {what} has a duplicate member {exc.args[0]!r}", member=exc.args[0])
-    except UnicodeDecodeError:
-        _fail(f"the JWS {what} is not UTF-8")
-    except RecursionError:
-        _fail(f"the JWS {what} is nested too deeply")
-    except ValueError as exc:  # JSONDecodeError and NaN/Infinity
-        _fail(f"the JWS {what} is not JSON: {exc}")
+        return loads_strict(data)
+    except StrictJsonError as exc:
+        _fail(f"the JWS {what} {exc}")
 
 
 def _dumps(value: Mapping[str, Any]) -> bytes:
@@ -372,10 +336,7 @@ def _parse_compact(token: str) -> _Compact:
     )
 
 
-def _media_type(value: str) -> str:
-    """RFC 7515 §4.1.9: compare case-insensitively, ``application/`` implied without ``/``."""
-    lowered = value.lower()
-    return lowered if "/" in lowered else "application/" + lowered
+_media_type = normalize_media_type
 
 
 def _check_allowed_algs(allowed_algs: Collection[str]) -> frozenset[str]:

@@ -109,7 +109,7 @@ MAX_ALLIANCE_FILE_BYTES = 1024 * 1024
 HOSTED_PARTNERS_SEGMENT = "partners"
 """``did:web:<host>:partners:<id>``: the DID document is served at ``/partners/<id>/did.json``."""
 
-_STORE_ONLY_KEYS = ("alliance", "origin", "credential")
+_STORE_ONLY_KEYS = ("alliance", "origin", "credential", "revision")
 """Keys a catalogue document carries besides the alliance file's own fields (see
 :func:`catalogue_documents`)."""
 
@@ -827,7 +827,9 @@ def alliance_from_catalogue(store: CatalogueStore, alliance_id: str) -> Alliance
         ),
     )
     data = {
-        "alliance": {k: v for k, v in alliance.items() if k != "coordinator"},
+        "alliance": {
+            k: v for k, v in alliance.items() if k != "coordinator" and k not in _STORE_ONLY_KEYS
+        },
         "coordinator": alliance.get("coordinator"),
         "partners": sorted(entries(KIND_PARTNER), key=lambda p: str(p.get("id"))),
         "specifications": sorted(entries(KIND_SPECIFICATION), key=lambda s: str(s.get("id"))),

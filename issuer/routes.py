@@ -2,18 +2,19 @@
 
 * identity: ``/.well-known/did.json`` and ``/partners/{id}/did.json`` (hosted partners);
 * status lists: ``/status/{list_id}`` (signed ``BitstringStatusListCredential``, ETag, 304);
-* the admin API under ``/api/v1`` (bearer API keys; errors are ProblemDetails).
+* the admin API under ``/api/v1`` (bearer API keys; errors are ProblemDetails);
+* the VC-API (W3C VCALM) issuer endpoints ``/credentials/issue`` and ``/credentials/status``.
 """
-
 
 from collections.abc import Callable
 from datetime import datetime
+from ipaddress import ip_address
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from issuer.api_keys import ApiKeyService, Principal
+from issuer.api_keys import ApiKeyService, Principal, Role
 from issuer.catalogue import AllianceFile
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
@@ -31,8 +32,15 @@ from issuer.schemas import (
 )
 from issuer.service import Issuer
 from issuer.status_lists import StatusListService
+from issuer.vc_api import VcApiIssuer
 
-__all__ = ["build_admin_router", "build_identity_router", "build_status_router"]
+__all__ = [
+    "LOOPBACK_PRINCIPAL",
+    "build_admin_router",
+    "build_identity_router",
+    "build_status_router",
+    "build_vc_api_router",
+]
 
 DID_JSON = "application/did+ld+json"  # DID Core 1.0 §6.3.1: JSON-LD with @context
 VC_MEDIA_TYPE = "application/vc"  # VCDM 2.0 §6.3: a credential secured with an embedded proof
@@ -73,6 +81,21 @@ def build_identity_router(
     return router
 
 
+_JSON_MEDIA_TYPES = ("application/ld+json", "application/json")
+
+
+def _status_list_media_type(accept: str | None) -> str:
+    """``application/vc`` (VCDM 2.0 §6.3, Bitstring Status List §4), unless the client asks
+    only for JSON or JSON-LD: the same document, labelled as the client reads it (VCDM 2.0
+    §6.2 "Media Type Precision")."""
+    if not accept:
+        return VC_MEDIA_TYPE
+    wanted = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if VC_MEDIA_TYPE in wanted:
+        return VC_MEDIA_TYPE
+    return next((m for m in wanted if m in _JSON_MEDIA_TYPES), VC_MEDIA_TYPE)
+
+
 def build_status_router(status: StatusListService) -> APIRouter:
     router = APIRouter(tags=["status lists"])
 
@@ -84,18 +107,22 @@ def build_status_router(status: StatusListService) -> APIRouter:
     def status_list(
         list_id: str,
         if_none_match: Annotated[str | None, Header()] = None,
+        accept: Annotated[str | None, Header()] = None,
     ) -> Response:
         published = status.published(list_id)
+        media_type = _status_list_media_type(accept)
+        etag = published.etag
+        if media_type != VC_MEDIA_TYPE:  # one strong validator per representation (RFC 9110)
+            etag = f'{etag[:-1]}.json"'
         headers = {
             **_PUBLIC_HEADERS,
-            "ETag": published.etag,
+            "ETag": etag,
             "Cache-Control": f"public, max-age={published.max_age}",
+            "Vary": "Accept",
         }
-        if if_none_match is not None and published.etag in {
-            tag.strip() for tag in if_none_match.split(",")
-        }:
+        if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
             return Response(status_code=304, headers=headers)
-        return JSONResponse(published.credential, media_type=VC_MEDIA_TYPE, headers=headers)
+        return JSONResponse(published.credential, media_type=media_type, headers=headers)
 
     return router
 
@@ -280,3 +307,74 @@ def _status_change_endpoint(
         return out(change(caller, credential_id, body.reason))
 
     return endpoint
+
+
+# -- VC-API (W3C VCALM) ------------------------------------------------------------------------
+
+LOOPBACK_PRINCIPAL = Principal("loopback", Role.COORDINATOR, "", "unauthenticated loopback caller")
+"""Who calls the VC-API without a key when ``MCRED_VC_API_OPEN_ON_LOOPBACK`` allows it: a
+coordinator of no alliance, who sees only what such callers issued."""
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _from_loopback(request: Request) -> bool:
+    """A direct connection from this machine (a proxied request never counts as loopback)."""
+    if request.client is None or any(h in request.headers for h in _PROXY_HEADERS):
+        return False
+    try:
+        return ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_vc_api_router(
+    vc_api: VcApiIssuer, api_keys: ApiKeyService, *, open_on_loopback: bool = False
+) -> APIRouter:
+    """``POST /credentials/issue`` and ``POST /credentials/status`` (VCALM §3.3).
+
+    Both need an admin or coordinator API key (``Authorization: Bearer``, as the VC-API's
+    OAuth2 client-credentials profile sends it), unless ``open_on_loopback`` lets callers on
+    this machine in without one (for the W3C test suites; the settings refuse it in production).
+    """
+    router = APIRouter(tags=["VC-API"])
+
+    def caller(
+        request: Request,
+        authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    ) -> Principal:
+        if authorization is None and open_on_loopback and _from_loopback(request):
+            return LOOPBACK_PRINCIPAL
+        return api_keys.authenticate(authorization)
+
+    Caller = Annotated[Principal, Depends(caller)]
+    RequestBody = Annotated[Any, Body(description="A VCALM request (JSON object)")]
+
+    @router.post(
+        "/credentials/issue",
+        status_code=201,
+        summary="Issue a credential as sent, with a Data Integrity proof (VCALM §3.3.1)",
+        responses={
+            201: {"description": '{"verifiableCredential": …}'},
+            400: {"description": "malformed request or credential, foreign issuer"},
+            422: {"description": "unprocessable (e.g. a context mcred does not pin)"},
+        },
+    )
+    def issue_credential(body: RequestBody, caller: Caller) -> JSONResponse:
+        secured = vc_api.issue(caller, body)
+        return JSONResponse({"verifiableCredential": secured}, status_code=201)
+
+    @router.post(
+        "/credentials/status",
+        summary="Revoke, suspend or reinstate an issued credential (VCALM Update Status)",
+        responses={
+            200: {"description": "status updated"},
+            400: {"description": "malformed request"},
+            404: {"description": "no such credential"},
+            409: {"description": "the change is not allowed (revocation is final)"},
+        },
+    )
+    def update_status(body: RequestBody, caller: Caller) -> dict[str, str]:
+        state = vc_api.update_status(caller, body)
+        return {"credentialId": str(body["credentialId"]), "state": state.value}
+
+    return router

@@ -30,7 +30,7 @@ from issuer.catalogue import (
 )
 from issuer.errors import Conflict, InvalidRequest, MandateMissing, NotFound
 from issuer.identity import IssuerIdentity
-from issuer.mandates import check_mandate_coverage, declared_mandate, sign_mandate
+from issuer.mandates import MandateCheck, declared_mandate, sign_mandate, verify_mandate
 from issuer.ports import (
     AuditEvent,
     AuditLog,
@@ -60,6 +60,25 @@ KIND_MANDATE_CREDENTIAL = "mandate-credential"
 FORMATS = ("ldp_vc", "jwt_vc_json")
 """``ldp_vc``: ELM with an ``eddsa-rdfc-2022`` proof. ``jwt_vc_json``: the same ELM credential
 as a VCDM 1.1 JWT (ES256); VC-JOSE-COSE ``vc+jwt`` is for VCDM 2.0 only (specs.md §0.1)."""
+
+
+@dataclass(frozen=True)
+class _AllianceView:
+    revision: str
+    alliance: AllianceFile
+    dids: dict[str, str]
+    mandates: dict[str, list[MandateCheck]]
+    """Mandates whose proof, issuer, subject and specification hold, by specification id."""
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,7 @@ class Issuer:
         self.status = status
         self._resolve_key = key_resolver(resolver)
         self._clock = clock
+        self._views: dict[str, _AllianceView] = {}
 
     # -- the catalogue ------------------------------------------------------------------------
     def load_alliance(self, alliance_file: AllianceFile, principal: Principal) -> list[str]:
@@ -109,10 +129,14 @@ class Issuer:
 
         Returns the ids of the mandates signed. Replaces what was stored under the same ids.
         """
-        principal.require_alliance(alliance_file.alliance.id)
+        alliance_id = alliance_file.alliance.id
+        principal.require_alliance(alliance_id)
         dids = partner_dids(alliance_file, self.identity.did)
         for kind, doc_id, document in catalogue_documents(alliance_file):
             self._catalogue.put(kind, doc_id, document)
+        for doc_id, doc in self._mandate_documents(alliance_id):
+            if doc.get("origin") == "declared":  # signed again below, from the new declarations
+                self._catalogue.delete(KIND_MANDATE_CREDENTIAL, doc_id)
         signed = []
         for declaration in alliance_file.mandates:
             partner = alliance_file.partner(declaration.partner)
@@ -128,38 +152,104 @@ class Issuer:
             )
             key = hosted.signing_key(KeyType.ED25519)
             credential = sign_mandate(mandate, key.private_key, hosted.verification_method_id(key))
-            self.add_mandate(alliance_file.alliance.id, declaration.specification, credential)
+            self._store_mandate(alliance_id, declaration.specification, credential, "declared")
             signed.append(str(credential["id"]))
+        self._new_revision(alliance_id)
         return signed
 
     def add_mandate(
         self, alliance_id: str, specification_id: str, credential: Mapping[str, Any]
     ) -> None:
-        """Store a signed mandate credential (checked when a credential is issued)."""
+        """Store a mandate an awarding body signed itself (checked when credentials are issued)."""
+        alliance = self.alliance(alliance_id)
+        try:
+            alliance.specification(specification_id)
+        except KeyError:
+            raise NotFound(
+                f"alliance {alliance_id!r} has no specification {specification_id!r}"
+            ) from None
+        self._store_mandate(alliance_id, specification_id, credential, "uploaded")
+        self._new_revision(alliance_id)
+
+    def _store_mandate(
+        self, alliance_id: str, specification_id: str, credential: Mapping[str, Any], origin: str
+    ) -> None:
         mandate_id = credential.get("id")
         if not isinstance(mandate_id, str):
             raise InvalidRequest("a mandate credential needs an id")
         self._catalogue.put(
             KIND_MANDATE_CREDENTIAL,
             catalogue_document_id(alliance_id, specification_id, mandate_id),
-            {"alliance": alliance_id, "specification": specification_id, "credential": credential},
+            {
+                "alliance": alliance_id,
+                "specification": specification_id,
+                "origin": origin,
+                "credential": dict(credential),
+            },
         )
 
-    def alliance(self, alliance_id: str) -> AllianceFile:
-        found = alliance_from_catalogue(self._catalogue, alliance_id)
-        if found is None:
+    def _mandate_documents(self, alliance_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (
+                catalogue_document_id(
+                    alliance_id, str(doc["specification"]), str(doc["credential"]["id"])
+                ),
+                doc,
+            )
+            for doc in self._catalogue.list(KIND_MANDATE_CREDENTIAL)
+            if doc.get("alliance") == alliance_id
+        ]
+
+    def _new_revision(self, alliance_id: str) -> None:
+        """Mark the alliance changed: every worker rebuilds its cached view on next use."""
+        document = self._catalogue.get(KIND_ALLIANCE, alliance_id)
+        if document is not None:
+            self._catalogue.put(
+                KIND_ALLIANCE, alliance_id, {**document, "revision": uuid.uuid4().hex}
+            )
+
+    def _view(self, alliance_id: str) -> _AllianceView:
+        """The alliance as last loaded, with its partners' DIDs and its verified mandates.
+
+        Built once per revision (one catalogue read per issuance to check the revision), so
+        issuing does not parse the alliance again nor verify every mandate's proof again.
+        """
+        document = self._catalogue.get(KIND_ALLIANCE, alliance_id)
+        if document is None:
             raise NotFound(f"no alliance {alliance_id!r}")
-        return found
+        revision = str(document.get("revision", ""))
+        cached = self._views.get(alliance_id)
+        if cached is not None and cached.revision == revision:
+            return cached
+        alliance = alliance_from_catalogue(self._catalogue, alliance_id)
+        if alliance is None:  # pragma: no cover - the document was just read
+            raise NotFound(f"no alliance {alliance_id!r}")
+        did = self.identity.did
+        mandates: dict[str, list[MandateCheck]] = {}
+        for _, doc in self._mandate_documents(alliance_id):
+            credential = doc["credential"]
+            spec_id = str(doc["specification"])
+            start = _parse_time(credential.get("validFrom"))
+            if start is None:
+                continue
+            check = verify_mandate(
+                credential,
+                resolve_key=self._resolve_key,
+                coordinator_did=did,
+                specification_iri=specification_iri(alliance_id, spec_id),
+                on=start,
+            )
+            if check.ok:
+                mandates.setdefault(spec_id, []).append(check)
+        view = _AllianceView(revision, alliance, partner_dids(alliance, did), mandates)
+        self._views[alliance_id] = view
+        return view
+
+    def alliance(self, alliance_id: str) -> AllianceFile:
+        return self._view(alliance_id).alliance
 
     def alliance_ids(self) -> list[str]:
         return sorted(str(doc["id"]) for doc in self._catalogue.list(KIND_ALLIANCE))
-
-    def _mandates(self, alliance_id: str, specification_id: str) -> list[dict[str, Any]]:
-        return [
-            doc["credential"]
-            for doc in self._catalogue.list(KIND_MANDATE_CREDENTIAL)
-            if doc.get("alliance") == alliance_id and doc.get("specification") == specification_id
-        ]
 
     # -- issuing ------------------------------------------------------------------------------
     def issue(
@@ -205,34 +295,39 @@ class Issuer:
         issuance: Issuance,
         formats: tuple[str, ...],
     ) -> CredentialRecord:
-        alliance = self.alliance(alliance_id)
+        view = self._view(alliance_id)
         try:
-            spec = alliance.specification(issuance.specification)
+            spec = view.alliance.specification(issuance.specification)
         except KeyError:
             raise NotFound(
                 f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
             ) from None
         did = self.identity.did
-        mc = self._microcredential(alliance, issuance)
-        dids = partner_dids(alliance, did)
-        bodies = [dids[p] for p in spec.awarding_bodies if dids[p] != did]
-        coverage = check_mandate_coverage(
-            self._mandates(alliance_id, spec.id),
-            awarding_body_dids=bodies,
-            resolve_key=self._resolve_key,
-            coordinator_did=did,
-            specification_iri=specification_iri(alliance_id, spec.id),
-            on=issuance.result.date_of_issue,
-        )
-        if not coverage.ok:
+        mc = self._microcredential(view.alliance, issuance)
+        on = issuance.result.date_of_issue
+        mandate_ids: list[str] = []
+        missing: list[str] = []
+        for body in (view.dids[p] for p in spec.awarding_bodies if view.dids[p] != did):
+            held = next(
+                (
+                    check
+                    for check in view.mandates.get(spec.id, [])
+                    if check.awarding_body == body
+                    and check.valid_from is not None
+                    and check.valid_until is not None
+                    and check.valid_from <= on <= check.valid_until
+                ),
+                None,
+            )
+            if held is None:
+                missing.append(body)
+            elif held.mandate_id:
+                mandate_ids.append(held.mandate_id)
+        if missing:
             raise MandateMissing(
-                "no valid awarding mandate from "
-                + ", ".join(coverage.missing)
-                + f" for {spec.id!r} on {issuance.result.date_of_issue:%Y-%m-%d}",
-                details={
-                    "missing": list(coverage.missing),
-                    "rejected": [c.reason.value for c in coverage.rejected if c.reason],
-                },
+                f"no valid awarding mandate from {', '.join(missing)} for {spec.id!r} "
+                f"on {on:%Y-%m-%d}",
+                details={"missing": missing},
             )
         now = self._clock()
         credential_id = f"urn:uuid:{uuid.uuid4()}"
@@ -242,7 +337,7 @@ class Issuer:
             credential_id=credential_id,
             issued=now,
             status_entry=self.status.entry(slot, elm=True),
-            mandate_ids=sorted(str(c.mandate_id) for c in coverage.valid.values() if c.mandate_id),
+            mandate_ids=sorted(mandate_ids),
         )
         documents: dict[str, Any] = {}
         if "ldp_vc" in formats:

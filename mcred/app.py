@@ -7,6 +7,7 @@ lives elsewhere, and the issuer's services on top. Nothing happens at import tim
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,11 +26,18 @@ from issuer.catalogue import (
     hosted_partner_did,
     load_alliance_file,
 )
+from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
 from issuer.ports import ApiKeyStore, CatalogueStore
-from issuer.routes import build_admin_router, build_identity_router, build_status_router
+from issuer.routes import (
+    build_admin_router,
+    build_identity_router,
+    build_status_router,
+    build_vc_api_router,
+)
 from issuer.service import Issuer
 from issuer.status_lists import StatusListService
+from issuer.vc_api import VcApiIssuer
 from mcred.did_web_resolver import build_did_resolver
 from mcred.http import FetchPolicy, GuardedFetcher
 from mcred.problems import install_problem_handlers
@@ -44,11 +52,21 @@ from mcred.storage.sql_records import (
     SqlCredentialStore,
 )
 from mcred.storage.sql_status import SqlStatusListStore
+from mcred.verification import FetcherStatusListClient
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
+from vc_core.jsonld.canonicalize import (
+    Canonicalizer,
+    OxigraphCanonicalizer,
+    default_canonicalizer,
+)
+from vc_core.jsonld.loader import default_loader
 from vc_core.keys import KeyType
+from verifier.ports import StatusListClient, StatusListRetrievalError
+from verifier.routes import build_verifier_router
+from verifier.service import Verifier
 
-__all__ = ["DEV_ADMIN_TOKEN", "Services", "build_services", "create_app"]
+__all__ = ["DEV_ADMIN_TOKEN", "Services", "build_canonicalizer", "build_services", "create_app"]
 
 DEV_KEK_FILE = Path(__file__).resolve().parent.parent / "keys" / "dev-key-encryption-key"
 DEV_ADMIN_TOKEN = "mcred_dev_admin_token_for_local_development_only"  # noqa: S105 - dev only
@@ -69,6 +87,10 @@ class Services:
     api_key_store: ApiKeyStore
     catalogue: CatalogueStore
     hosted_partner: Callable[[str], IssuerIdentity | None]
+    resolver: DidResolver
+    canonicalizer: Canonicalizer
+    vc_api: VcApiIssuer
+    verifier: Verifier
     admin_token: str | None = None
     """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
 
@@ -118,6 +140,38 @@ class _LocalIdentities:
         return self._fallback.resolve(did)
 
 
+class _LocalStatusLists:
+    """Serves mcred's own status lists from the status service (no HTTP to itself, the same
+    signed document ``/status/{id}`` serves); other URLs go to ``fallback``."""
+
+    def __init__(self, base_url: str, status: StatusListService, fallback: StatusListClient):
+        self._prefix = f"{base_url}/status/"
+        self._status = status
+        self._fallback = fallback
+
+    def fetch_status_list_credential(
+        self, url: str, *, force_fresh: bool = False
+    ) -> dict[str, Any]:
+        list_id = url.removeprefix(self._prefix) if url.startswith(self._prefix) else None
+        if not list_id or any(c in list_id for c in "/?#"):
+            return self._fallback.fetch_status_list_credential(url, force_fresh=force_fresh)
+        try:
+            return copy.deepcopy(self._status.published(list_id).credential)
+        except NotFound:
+            raise StatusListRetrievalError(
+                f"no status list at {url}", url=url, details={"fetch_error": "not_found"}
+            ) from None
+
+
+def build_canonicalizer(settings: Settings) -> Canonicalizer:
+    """The JSON-LD engine for signing and verifying: the pinned production contexts, plus the
+    contexts pinned for test suites (VCDM examples, citizenship) when
+    ``MCRED_ALLOW_TEST_CONTEXTS`` is on (the settings refuse that in production)."""
+    if settings.allow_test_contexts:
+        return OxigraphCanonicalizer(default_loader(include_test_contexts=True))
+    return default_canonicalizer()
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.sqlalchemy_url
@@ -160,14 +214,33 @@ def build_services(settings: Settings) -> Services:
     status = StatusListService(
         SqlStatusListStore(engine, size=settings.status_list_size), identity, settings.public_url
     )
+    credentials = SqlCredentialStore(engine)
+    audit = SqlAuditLog(engine)
     issuer = Issuer(
         identity=identity,
         partner_identity=partner_identity,
         catalogue=catalogue,
-        credentials=SqlCredentialStore(engine),
-        audit=SqlAuditLog(engine),
+        credentials=credentials,
+        audit=audit,
         status=status,
         resolver=resolver,
+    )
+    canonicalizer = build_canonicalizer(settings)
+    vc_api = VcApiIssuer(
+        identity=identity,
+        issuer=issuer,
+        status=status,
+        credentials=credentials,
+        audit=audit,
+        canonicalizer=canonicalizer,
+        default_cryptosuite=settings.vc_api_cryptosuite,
+        status_by_default=settings.vc_api_status,
+        did_key=settings.vc_api_issuer_did_key,
+    )
+    verifier = Verifier(
+        resolver,
+        _LocalStatusLists(settings.public_url, status, FetcherStatusListClient(fetcher)),
+        canonicalizer=canonicalizer,
     )
     api_key_store = SqlApiKeyStore(engine)
     api_keys = ApiKeyService(api_key_store)
@@ -181,6 +254,10 @@ def build_services(settings: Settings) -> Services:
         api_key_store=api_key_store,
         catalogue=catalogue,
         hosted_partner=hosted_partner,
+        resolver=resolver,
+        canonicalizer=canonicalizer,
+        vc_api=vc_api,
+        verifier=verifier,
     )
     _bootstrap(services)
     return services
@@ -219,12 +296,27 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_problem_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness, version and the issuer DID")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": app.version, "did": services.identity.did}
+    def healthz() -> dict[str, Any]:
+        health: dict[str, Any] = {
+            "status": "ok",
+            "version": app.version,
+            "did": services.identity.did,
+        }
+        if services.settings.vc_api_issuer_did_key:
+            health["vc_api_issuers"] = services.vc_api.issuer_dids()
+        return health
 
     app.include_router(build_identity_router(services.identity, services.hosted_partner))
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(
         build_admin_router(services.issuer, services.api_keys, services.api_key_store)
     )
+    app.include_router(
+        build_vc_api_router(
+            services.vc_api,
+            services.api_keys,
+            open_on_loopback=services.settings.vc_api_open_on_loopback,
+        )
+    )
+    app.include_router(build_verifier_router(services.verifier))
     return app

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vc_core.proofs.data_integrity import CRYPTOSUITES
+
 __all__ = ["Environment", "Settings"]
 
 
@@ -61,6 +63,31 @@ class Settings(BaseSettings):
     status_list_size: int = Field(
         131_072, ge=131_072, description="Entries per status list (herd privacy: >= 131,072)"
     )
+    vc_api_cryptosuite: str = Field(
+        "eddsa-rdfc-2022",
+        description="VC-API issuing: the Data Integrity cryptosuite when options name none",
+    )
+    vc_api_status: bool = Field(
+        False,
+        description="VC-API issuing: add revocation and suspension entries when options ask none",
+    )
+    vc_api_issuer_did_key: bool = Field(
+        False,
+        description="VC-API issuing: the active keys may also sign as did:key issuers "
+        "(W3C test suites; never in production)",
+    )
+    vc_api_open_on_loopback: bool = Field(
+        False,
+        description="VC-API issuing without an API key for direct loopback callers "
+        "(W3C test suites; never in production)",
+    )
+
+    @field_validator("vc_api_cryptosuite")
+    @classmethod
+    def _check_cryptosuite(cls, value: str) -> str:
+        if value not in CRYPTOSUITES:
+            raise ValueError(f"vc_api_cryptosuite must be one of {sorted(CRYPTOSUITES)}")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -83,6 +110,11 @@ class Settings(BaseSettings):
                 raise ValueError("production needs an https MCRED_PUBLIC_URL (did:web is TLS only)")
             if self.allow_test_contexts or self.allow_loopback_fetch:
                 raise ValueError("test contexts and loopback fetching are off in production")
+            if self.vc_api_issuer_did_key or self.vc_api_open_on_loopback:
+                raise ValueError(
+                    "did:key VC-API issuers and an unauthenticated loopback VC-API are for the "
+                    "test suites (unset MCRED_VC_API_ISSUER_DID_KEY, MCRED_VC_API_OPEN_ON_LOOPBACK)"
+                )
             if self.demo:
                 raise ValueError("the demo alliance is for development (unset MCRED_DEMO)")
         return self

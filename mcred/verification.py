@@ -1,0 +1,117 @@
+"""The verifier's adapters: status lists over the guarded fetcher, and the :class:`Verifier`.
+
+:class:`FetcherStatusListClient` is the :class:`~verifier.ports.StatusListClient` of
+production: a GET through :class:`~mcred.http.GuardedFetcher` (its timeouts, size caps,
+decompression limits, private-address blocking and cache) with ``Accept: application/vc,
+application/vc+ld+json, application/json``. The list's own ``credentialSubject.ttl``
+(milliseconds, Bitstring Status List 1.0 §2.2) sets how long the fetcher may serve it from
+its cache — it wins over HTTP cache headers, capped by the fetcher's ``max_cache_ttl``.
+Every :class:`~mcred.http.FetchError`, and a body that is not one strict JSON object, becomes
+a :class:`~verifier.ports.StatusListRetrievalError` (``STATUS_RETRIEVAL_ERROR``, §3.2) with the
+fetch error's ``code`` in ``details["fetch_error"]``.
+
+:func:`build_verifier` is what the app factory calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, cast
+
+from mcred.http import FetchError, FetchResult, GuardedFetcher
+from vc_core.dids.resolver import DidResolver
+from vc_core.jsonld.canonicalize import Canonicalizer
+from verifier.errors import UnverifiableInputError
+from verifier.formats import load_json
+from verifier.policy import VerifierPolicy
+from verifier.ports import Clock, StatusListRetrievalError, TrustRegistry
+from verifier.service import Verifier
+
+__all__ = ["STATUS_LIST_ACCEPT", "FetcherStatusListClient", "build_verifier"]
+
+STATUS_LIST_ACCEPT = "application/vc, application/vc+ld+json, application/json"
+
+
+def _ttl_seconds(result: FetchResult) -> float | None:
+    """``credentialSubject.ttl`` (ms) of a fetched list, in seconds; ``None`` when absent."""
+    try:
+        document = load_json(result.body)
+    except UnverifiableInputError:
+        return None
+    subject = document.get("credentialSubject") if isinstance(document, dict) else None
+    ttl = subject.get("ttl") if isinstance(subject, dict) else None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
+        return None
+    return float(ttl) / 1000
+
+
+class FetcherStatusListClient:
+    """A :class:`~verifier.ports.StatusListClient` over the guarded fetcher (module doc)."""
+
+    def __init__(self, fetcher: GuardedFetcher) -> None:
+        self._fetcher = fetcher
+
+    def fetch_status_list_credential(
+        self, url: str, *, force_fresh: bool = False
+    ) -> dict[str, Any]:
+        try:
+            result = self._fetcher.fetch(
+                url, accept=STATUS_LIST_ACCEPT, ttl=_ttl_seconds, force_fresh=force_fresh
+            )
+        except FetchError as exc:
+            raise StatusListRetrievalError(
+                f"cannot retrieve the status list {url}: {exc.message}",
+                url=url,
+                details={**exc.details, "fetch_error": exc.code},
+            ) from exc
+        try:
+            document = load_json(result.body, what="the status list")
+        except UnverifiableInputError as exc:
+            raise StatusListRetrievalError(
+                f"{exc.message} ({url})", url=url, details={"fetch_error": "not_json"}
+            ) from exc
+        if not isinstance(document, dict):
+            raise StatusListRetrievalError(
+                f"the status list at {url} is not a JSON object",
+                url=url,
+                details={"fetch_error": "not_json_object"},
+            )
+        return document
+
+
+class _CallableClock:
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now()
+
+
+def _as_clock(clock: Clock | Callable[[], datetime] | None) -> Clock | None:
+    if clock is None or callable(getattr(clock, "now", None)):
+        return cast(Clock | None, clock)
+    return _CallableClock(cast(Callable[[], datetime], clock))
+
+
+def build_verifier(
+    fetcher: GuardedFetcher,
+    resolver: DidResolver,
+    *,
+    clock: Clock | Callable[[], datetime] | None = None,
+    policy: VerifierPolicy | None = None,
+    trust_registry: TrustRegistry | None = None,
+    canonicalizer: Canonicalizer | None = None,
+) -> Verifier:
+    """The verifier of the running service: DIDs through ``resolver`` (did:key/did:jwk locally,
+    did:web over ``fetcher``: :func:`mcred.did_web_resolver.build_did_resolver`), status lists
+    through ``fetcher``. ``clock`` is a :class:`~verifier.ports.Clock` or a ``() -> datetime``;
+    ``canonicalizer`` the JSON-LD engine (e.g. one that also pins the test-suite contexts)."""
+    return Verifier(
+        resolver,
+        FetcherStatusListClient(fetcher),
+        policy=policy,
+        clock=_as_clock(clock),
+        trust_registry=trust_registry,
+        canonicalizer=canonicalizer,
+    )

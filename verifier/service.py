@@ -1,0 +1,467 @@
+"""The verifier: credentials and presentations in, :class:`VerificationReport` out.
+
+The pipeline (specs.md §11 "Verifier pipeline"; VCDM 2.0 §7.1) for a credential:
+
+1. ``well_formed`` — the input's format (:mod:`verifier.formats`), its size, the VCDM
+   structure, and JSON-LD safe mode for Data Integrity documents (:mod:`verifier.checks`);
+2. ``proof`` and ``issuer_key`` — the Data Integrity proofs or the JWS, against the policy's
+   allowlists, with a key of the *issuer's* DID listed under ``assertionMethod``
+   (:mod:`verifier.proofs`);
+3. ``validity`` — ``validFrom``/``validUntil``, ``issuanceDate``/``expirationDate``,
+   ``nbf``/``exp``, with the policy's clock skew;
+4. ``status`` — every ``BitstringStatusListEntry`` (:mod:`verifier.status`);
+5. ``issuer_trust`` — the :class:`~verifier.ports.TrustRegistry`, when one is configured;
+6. ``completeness`` — the 11 Annex I elements of an ELM credential.
+
+Rules that keep a public verifier safe: nothing after ``well_formed`` runs on a malformed
+input; nothing that leaves the process (status lists, trust registries) runs unless the proof
+and the issuer's key verified — the status URL is then the issuer's, not an attacker's; DID
+documents and status lists are fetched at most once per verification.
+
+A presentation gets ``well_formed``, ``proof`` (``authentication``, with the verifier's
+``challenge``/``domain`` or ``nonce``/``aud``), ``holder_key`` (the signer is the ``holder``)
+and ``credentials``, plus one report per embedded credential, each ending with
+``holder_binding`` (its subject is the holder).
+
+Verification raises only :class:`~verifier.errors.UnverifiableInputError` for input that is
+not JSON or a JWT at all (specs.md §1.3: everything else is a failed check in the report).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from vc_core.dids.resolver import DidResolver
+from vc_core.errors import DidError
+from vc_core.jsonld.canonicalize import Canonicalizer, default_canonicalizer
+from verifier.checks import (
+    completeness,
+    holder_binding,
+    id_of,
+    issuer_trust,
+    validity,
+    well_formed_credential,
+    well_formed_presentation,
+)
+from verifier.errors import UnverifiableInputError
+from verifier.formats import (
+    ParsedInput,
+    SecuringFormat,
+    input_size,
+    is_presentation_token,
+    parse_credential_input,
+    parse_presentation_input,
+)
+from verifier.policy import VerificationOptions, VerifierPolicy
+from verifier.ports import Clock, StatusListClient, SystemClock, TrustRegistry
+from verifier.proofs import (
+    ProofOutcome,
+    claimed_signer,
+    jwt_vc_json_document,
+    verify_data_integrity,
+    verify_jose,
+)
+from verifier.report import Check, CheckName, CheckStatus, ReportWarning, VerificationReport
+from verifier.status import StatusChecker
+
+__all__ = ["Verifier"]
+
+_CREDENTIAL_CHECKS = (
+    CheckName.WELL_FORMED,
+    CheckName.PROOF,
+    CheckName.ISSUER_KEY,
+    CheckName.VALIDITY,
+    CheckName.STATUS,
+    CheckName.ISSUER_TRUST,
+    CheckName.COMPLETENESS,
+)
+_PRESENTATION_CHECKS = (
+    CheckName.WELL_FORMED,
+    CheckName.PROOF,
+    CheckName.HOLDER_KEY,
+    CheckName.CREDENTIALS,
+)
+_OPTIONAL_CHECKS = {
+    "status": CheckName.STATUS,
+    "credentialStatus": CheckName.STATUS,
+    "issuer_trust": CheckName.ISSUER_TRUST,
+}
+"""``options.checks`` names for the checks a caller may leave out (``credentialStatus`` is the
+name other VC API implementations use)."""
+
+
+class _MemoResolver:
+    """Resolves each DID once per verification (failures too)."""
+
+    def __init__(self, inner: DidResolver) -> None:
+        self._inner = inner
+        self._documents: dict[str, dict[str, Any] | DidError] = {}
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        found = self._documents.get(did)
+        if found is None:
+            try:
+                found = self._inner.resolve(did)
+            except DidError as exc:
+                found = exc
+            self._documents[did] = found
+        if isinstance(found, DidError):
+            raise found
+        return copy.deepcopy(found)
+
+
+@dataclass
+class _Session:
+    """The state of one ``verify_*`` call."""
+
+    now: datetime
+    options: VerificationOptions
+    resolver: DidResolver
+    status: StatusChecker
+    wanted_optional: frozenset[CheckName] | None
+    warnings: list[ReportWarning] = field(default_factory=list)
+
+    def wants(self, name: CheckName) -> bool:
+        """``status``/``issuer_trust`` may be left out by ``options.checks``; nothing else."""
+        if self.wanted_optional is None or name not in _OPTIONAL_CHECKS.values():
+            return True
+        return name in self.wanted_optional
+
+
+def _skipped(names: tuple[CheckName, ...], code: str, message: str) -> list[Check]:
+    return [Check.skipped(name, code, message) for name in names]
+
+
+class Verifier:
+    """Verifies credentials and presentations (see the module doc).
+
+    ``resolver`` gives DID documents (did:web over the guarded fetcher in production);
+    ``status_lists`` gives status list credentials; ``clock`` defaults to the system clock;
+    ``trust_registry`` to none (``issuer_trust`` is then skipped); ``canonicalizer`` to
+    ``vc_core``'s pinned-context RDFC-1.0 engine.
+    """
+
+    def __init__(
+        self,
+        resolver: DidResolver,
+        status_lists: StatusListClient,
+        *,
+        policy: VerifierPolicy | None = None,
+        clock: Clock | None = None,
+        trust_registry: TrustRegistry | None = None,
+        canonicalizer: Canonicalizer | None = None,
+    ) -> None:
+        self._resolver = resolver
+        self._status_lists = status_lists
+        self._policy = policy or VerifierPolicy()
+        self._clock: Clock = clock or SystemClock()
+        self._trust = trust_registry
+        self._canonicalizer = canonicalizer
+
+    @property
+    def policy(self) -> VerifierPolicy:
+        return self._policy
+
+    # -- entry points -------------------------------------------------------------------------
+    def verify_credential(
+        self, credential: object, *, options: VerificationOptions | None = None
+    ) -> VerificationReport:
+        """Verify a Data Integrity credential (VCDM 1.1 or 2.0), an
+        ``EnvelopedVerifiableCredential``, a ``vc+jwt`` or a ``jwt_vc_json`` compact JWT."""
+        session = self._session(options)
+        size = input_size(credential)
+        if size > self._policy.max_input_bytes:
+            return self._too_large("credential", size, session)
+        parsed = parse_credential_input(credential)
+        return self._credential(parsed, session)
+
+    def verify_presentation(
+        self, presentation: object, *, options: VerificationOptions | None = None
+    ) -> VerificationReport:
+        """Verify a Data Integrity presentation, an ``EnvelopedVerifiablePresentation`` or a
+        ``vp+jwt``, and every credential in it."""
+        session = self._session(options)
+        size = input_size(presentation)
+        if size > self._policy.max_input_bytes:
+            return self._too_large("presentation", size, session)
+        parsed = parse_presentation_input(presentation)
+        return self._presentation(parsed, session)
+
+    def verify_jwt(
+        self, token: str, *, options: VerificationOptions | None = None
+    ) -> VerificationReport:
+        """A compact JWT: a presentation when it says so (``typ`` ``vp+jwt``), else a credential."""
+        if not isinstance(token, str):
+            raise UnverifiableInputError("a JWT is a string")
+        if len(token) <= self._policy.max_input_bytes and is_presentation_token(token):
+            return self.verify_presentation(token, options=options)
+        return self.verify_credential(token, options=options)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _session(self, options: VerificationOptions | None) -> _Session:
+        options = options or VerificationOptions()
+        now = self._clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the verifier's clock must give time-zone-aware instants")
+        resolver = _MemoResolver(self._resolver)
+        wanted: frozenset[CheckName] | None = None
+        warnings: list[ReportWarning] = []
+        if options.checks is not None:
+            wanted = frozenset(_OPTIONAL_CHECKS[n] for n in options.checks if n in _OPTIONAL_CHECKS)
+            known = {str(n) for n in CheckName} | set(_OPTIONAL_CHECKS)
+            warnings.extend(
+                ReportWarning("unknown_check", f"options.checks names an unknown check {n!r}")
+                for n in sorted(set(options.checks) - known)
+            )
+
+        def verify_list_proof(document: Mapping[str, Any], issuer: str) -> ProofOutcome:
+            return verify_data_integrity(
+                document,
+                resolver=resolver,
+                expected_did=issuer,
+                key_check=CheckName.ISSUER_KEY,
+                cryptosuites=self._policy.cryptosuites,
+                now=now,
+                canonicalizer=self._canonicalizer,
+            )
+
+        status = StatusChecker(
+            self._status_lists,
+            verify_list_proof,
+            now=now,
+            clock_skew=self._policy.clock_skew,
+            minimum_entries=self._policy.minimum_status_entries,
+            max_list_bytes=self._policy.max_status_list_bytes,
+            max_entries=self._policy.max_status_entries,
+            force_fresh=options.force_fresh_status,
+        )
+        return _Session(now, options, resolver, status, wanted, warnings)
+
+    def _jsonld(self, parsed: ParsedInput) -> Canonicalizer | None:
+        if parsed.format is not SecuringFormat.DATA_INTEGRITY or not self._policy.jsonld_safe_mode:
+            return None
+        return self._canonicalizer or default_canonicalizer()
+
+    def _too_large(
+        self, kind: Literal["credential", "presentation"], size: int, session: _Session
+    ) -> VerificationReport:
+        names = _CREDENTIAL_CHECKS if kind == "credential" else _PRESENTATION_CHECKS
+        failed = Check.failed(
+            CheckName.WELL_FORMED,
+            "input_too_large",
+            f"the {kind} is {size} bytes; at most {self._policy.max_input_bytes} are verified",
+            details={"size": size, "max_input_bytes": self._policy.max_input_bytes},
+        )
+        checks = [failed, *_skipped(names[1:], "not_well_formed", f"the {kind} is too large")]
+        return VerificationReport(
+            kind, str(SecuringFormat.UNKNOWN), tuple(checks), tuple(session.warnings)
+        )
+
+    # -- credentials --------------------------------------------------------------------------
+    def _credential(
+        self,
+        parsed: ParsedInput,
+        session: _Session,
+        *,
+        presented_by: str | None = None,
+        in_presentation: bool = False,
+    ) -> VerificationReport:
+        policy = self._policy
+        fmt = parsed.format
+        if fmt is SecuringFormat.DATA_INTEGRITY:
+            unverified: Mapping[str, Any] = parsed.document or {}
+        elif fmt is SecuringFormat.JWT_VC_JSON:
+            unverified = jwt_vc_json_document(parsed.claims)
+        else:
+            unverified = parsed.claims
+        warnings = [] if in_presentation else list(session.warnings)
+        well, more = well_formed_credential(
+            unverified,
+            require_v2=fmt is SecuringFormat.VC_JWT,
+            canonicalizer=self._jsonld(parsed),
+        )
+        warnings.extend(more)
+        checks = [well]
+        binding = (CheckName.HOLDER_BINDING,) if in_presentation else ()
+        if well.status is CheckStatus.FAILED:
+            checks += _skipped(
+                (*_CREDENTIAL_CHECKS[1:], *binding),
+                "not_well_formed",
+                "the credential is not well formed",
+            )
+            return VerificationReport(
+                "credential", str(fmt), tuple(checks), tuple(warnings), enveloped=parsed.enveloped
+            )
+        issuer = id_of(unverified.get("issuer")) or ""
+        if fmt is SecuringFormat.DATA_INTEGRITY:
+            outcome = verify_data_integrity(
+                unverified,
+                resolver=session.resolver,
+                expected_did=issuer,
+                key_check=CheckName.ISSUER_KEY,
+                cryptosuites=policy.cryptosuites,
+                now=session.now,
+                canonicalizer=self._canonicalizer,
+            )
+        else:
+            outcome = verify_jose(
+                parsed,
+                resolver=session.resolver,
+                expected_did=issuer,
+                key_check=CheckName.ISSUER_KEY,
+                jws_algs=policy.jws_algs,
+                now=session.now,
+                leeway=policy.clock_skew,
+            )
+        checks += [outcome.proof, outcome.key]
+        secured = outcome.proof.status is CheckStatus.PASSED and (
+            outcome.key.status is CheckStatus.PASSED
+        )
+        document = outcome.document if secured and outcome.document is not None else unverified
+        jwt_claims = outcome.jwt_claims if outcome.jwt_claims is not None else parsed.claims
+        checks.append(
+            validity(document, now=session.now, skew=policy.clock_skew, jwt_claims=jwt_claims)
+        )
+        unverified_reason = "only a credential whose proof and issuer key verified is checked"
+        if not session.wants(CheckName.STATUS):
+            checks.append(Check.skipped(CheckName.STATUS, "not_requested", "not requested"))
+        elif not secured:
+            checks.append(Check.skipped(CheckName.STATUS, "unverified", unverified_reason))
+        else:
+            status, more = session.status.check(document, issuer)
+            checks.append(status)
+            warnings.extend(more)
+        if not session.wants(CheckName.ISSUER_TRUST):
+            checks.append(Check.skipped(CheckName.ISSUER_TRUST, "not_requested", "not requested"))
+        elif not secured:
+            checks.append(Check.skipped(CheckName.ISSUER_TRUST, "unverified", unverified_reason))
+        else:
+            checks.append(issuer_trust(self._trust, issuer))
+        complete, more = completeness(document, required=policy.require_completeness)
+        checks.append(complete)
+        warnings.extend(more)
+        if in_presentation:
+            checks.append(holder_binding(document, presented_by))
+        return VerificationReport(
+            "credential",
+            str(fmt),
+            tuple(checks),
+            tuple(warnings),
+            document=outcome.document if secured else None,
+            enveloped=parsed.enveloped,
+        )
+
+    def _unreadable_credential(self, error: UnverifiableInputError) -> VerificationReport:
+        """An entry of a presentation that cannot be read as a credential at all."""
+        failed = Check.failed(
+            CheckName.WELL_FORMED, error.code, error.message, problem_type=error.problem_type
+        )
+        rest = _skipped(
+            (*_CREDENTIAL_CHECKS[1:], CheckName.HOLDER_BINDING),
+            "not_well_formed",
+            "the credential cannot be read",
+        )
+        return VerificationReport("credential", str(SecuringFormat.UNKNOWN), (failed, *rest))
+
+    # -- presentations ------------------------------------------------------------------------
+    def _presentation(self, parsed: ParsedInput, session: _Session) -> VerificationReport:
+        policy = self._policy
+        options = session.options
+        vp: Mapping[str, Any] = parsed.document if parsed.document is not None else parsed.claims
+        warnings = list(session.warnings)
+        if options.challenge is None:
+            warnings.append(
+                ReportWarning(
+                    "no_challenge",
+                    "no challenge was given: the presentation could be a replay",
+                )
+            )
+        well = well_formed_presentation(
+            vp, max_credentials=policy.max_credentials, canonicalizer=self._jsonld(parsed)
+        )
+        if well.status is CheckStatus.FAILED:
+            checks = [
+                well,
+                *_skipped(
+                    _PRESENTATION_CHECKS[1:],
+                    "not_well_formed",
+                    "the presentation is not well formed",
+                ),
+            ]
+            return VerificationReport(
+                "presentation",
+                str(parsed.format),
+                tuple(checks),
+                tuple(warnings),
+                enveloped=parsed.enveloped,
+            )
+        holder = id_of(vp.get("holder"))
+        if parsed.format is SecuringFormat.DATA_INTEGRITY:
+            outcome = verify_data_integrity(
+                vp,
+                resolver=session.resolver,
+                expected_did=holder,
+                key_check=CheckName.HOLDER_KEY,
+                cryptosuites=policy.cryptosuites,
+                now=session.now,
+                proof_purpose="authentication",
+                challenge=options.challenge,
+                domain=options.domain,
+                canonicalizer=self._canonicalizer,
+            )
+        else:
+            outcome = verify_jose(
+                parsed,
+                resolver=session.resolver,
+                expected_did=holder or claimed_signer(parsed),
+                key_check=CheckName.HOLDER_KEY,
+                jws_algs=policy.jws_algs,
+                now=session.now,
+                leeway=policy.clock_skew,
+                challenge=options.challenge,
+                domain=options.domain,
+            )
+        secured = outcome.proof.status is CheckStatus.PASSED and (
+            outcome.key.status is CheckStatus.PASSED
+        )
+        presenter = holder or (outcome.signers[0] if secured and outcome.signers else None)
+        entries = vp.get("verifiableCredential", [])
+        reports: list[VerificationReport] = []
+        for entry in entries if isinstance(entries, list) else [entries]:
+            try:
+                credential = parse_credential_input(entry)
+            except UnverifiableInputError as exc:
+                reports.append(self._unreadable_credential(exc))
+                continue
+            reports.append(
+                self._credential(credential, session, presented_by=presenter, in_presentation=True)
+            )
+        failing = [i for i, report in enumerate(reports) if not report.verified]
+        if not reports:
+            summary = Check.skipped(
+                CheckName.CREDENTIALS, "no_credentials", "the presentation has no credentials"
+            )
+        elif failing:
+            summary = Check.failed(
+                CheckName.CREDENTIALS,
+                "credential_not_verified",
+                f"credential(s) {failing} of {len(reports)} did not verify",
+                details={"failed": failing},
+            )
+        else:
+            summary = Check.passed(
+                CheckName.CREDENTIALS, f"all {len(reports)} credential(s) verified"
+            )
+        return VerificationReport(
+            "presentation",
+            str(parsed.format),
+            (well, outcome.proof, outcome.key, summary),
+            tuple(warnings),
+            credentials=tuple(reports),
+            document=outcome.document if secured else None,
+            enveloped=parsed.enveloped,
+        )

@@ -181,3 +181,12 @@ def test_poison_graph_is_refused_quickly() -> None:
     for engine in (PyldCanonicalizer(), OxigraphCanonicalizer()):
         with pytest.raises(MalformedInputError, match="poison graph"):
             engine.canonize(document)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2028", "\u3000", " "])
+def test_unicode_space_in_an_iri_slot_is_refused_after_caching(space: str) -> None:
+    engine = OxigraphCanonicalizer()
+    engine.canonize(BASE)
+    spaced = {**BASE, "issuer": f"did:web:uni{space}example"}
+    with pytest.raises(UnsafeJsonLdError):
+        engine.canonize(spaced)

@@ -303,7 +303,10 @@ class OxigraphCanonicalizer:
         return None, shape, reference
 
     def _from_template(self, template: RdfTemplate, shape: Shape) -> str:
-        return self._serialize(template.instantiate(shape.values))
+        try:
+            return self._serialize(template.instantiate(shape.values))
+        except SyntaxError as exc:
+            raise MalformedInputError(f"not a valid RDF term: {exc}") from exc
 
     def canonize(self, document: JsonObject) -> str:
         verdict, shape, reference = self._judge(document)

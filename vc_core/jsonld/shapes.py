@@ -27,12 +27,10 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
-from vc_core.errors import MalformedInputError
 from vc_core.jsonld.loader import PinnedDocumentLoader
 from vc_core.jsonld.safe_mode import (
     XSD_DOUBLE,
     has_control_character,
-    has_iri_forbidden_character,
     is_safe_float,
     is_safe_integer,
 )
@@ -43,6 +41,8 @@ EXACT_KEYS = frozenset(
     {"@type", "type", "proofPurpose", "@language", "@direction", "@vocab", "@base", "@index"}
 )
 _SCHEME_OR_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*):[^\s]*$")
+# the same, with nothing N-Quads cannot carry in an IRI (so the value is a kind "i" IRI)
+_CLEAN_IRI = re.compile(r'([A-Za-z][A-Za-z0-9+\-.]*):(//)?[^\s\x00-\x20<>"{}|^`\\]*\Z').match
 
 
 class _NotCacheable(Exception):
@@ -70,16 +70,20 @@ def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> Non
         tokens.append(f"={len(node)}:{node}")
         return
     values.append(node)
+    clean = _CLEAN_IRI(node)  # one pass for the common case: a plain absolute IRI
+    if clean is not None:
+        prefix = clean.group(1)
+        tokens.append(f"i{len(prefix)}:{prefix}{'/' if clean.group(2) else ''}")
+        return
     match = _SCHEME_OR_PREFIX.match(node)
     if match is None:
         tokens.append("t")
         return
-    prefix = match.group(1)
-    slashes = "/" if node.startswith("//", len(prefix) + 1) else ""
     # an IRI-looking value N-Quads cannot carry as an IRI is its own kind (safe mode refuses
     # it where it would be an IRI; elsewhere it is text)
-    kind = "x" if has_iri_forbidden_character(node) else "i"
-    tokens.append(f"{kind}{len(prefix)}:{prefix}{slashes}")
+    prefix = match.group(1)
+    slashes = "/" if node.startswith("//", len(prefix) + 1) else ""
+    tokens.append(f"x{len(prefix)}:{prefix}{slashes}")
 
 
 def _walk(node: Any, exact: bool, values: list[str], tokens: list[str]) -> None:
@@ -296,7 +300,13 @@ class RdfTemplate:
         return ("l", slot, None if language else ox.NamedNode(datatype), language)
 
     def instantiate(self, values: tuple[str, ...]) -> Iterator[ox.Quad]:
-        """The quads of a document of this shape with these values."""
+        """The quads of a document of this shape with these values (parsed lazily).
+
+        The N-Quads are parsed in pyoxigraph's lenient mode: every IRI in a slot was checked
+        when the shape was walked (absolute, nothing N-Quads cannot carry) and every constant
+        came from pyld, so strict IRI validation would only repeat work. A malformed line
+        still raises :class:`SyntaxError` while the quads are read.
+        """
         if len(values) != self.slots:
             raise ValueError("the values do not fit this template")
         fields: list[str] = [""] * self._fields
@@ -308,10 +318,7 @@ class RdfTemplate:
                 value = value.translate(_ECHAR)
             fields[field_index] = f'"{value}{suffix}'
         text = self._format.format(*fields)
-        try:
-            return iter(list(ox.parse(text, format=ox.RdfFormat.N_QUADS)))
-        except SyntaxError as exc:
-            raise MalformedInputError(f"not a valid RDF term: {exc}") from exc
+        return iter(ox.parse(text, format=ox.RdfFormat.N_QUADS, lenient=True))
 
 
 def _prefix_length(value: str) -> int:

@@ -31,8 +31,7 @@ Resolution:
 
 from __future__ import annotations
 
-import json
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 from mcred.http import (
@@ -46,28 +45,12 @@ from vc_core.dids.did_web import DID_WEB_PREFIX, did_web_to_url, is_loopback_hos
 from vc_core.dids.document import DidDocument
 from vc_core.dids.resolver import DidResolver, LocalDidResolver
 from vc_core.errors import DidResolutionError
+from vc_core.strict_json import StrictJsonError, loads_strict
 
 __all__ = ["DID_DOCUMENT_ACCEPT", "WebDidResolver", "build_did_resolver"]
 
 DID_DOCUMENT_ACCEPT = "application/did+json, application/did+ld+json, application/json"
 _SERVER_ERROR = 500
-
-
-class _DuplicateMemberError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    members: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in members:
-            raise _DuplicateMemberError(name)
-        members[name] = value
-    return members
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
 
 
 class WebDidResolver:
@@ -124,19 +107,9 @@ class WebDidResolver:
             )
 
         try:
-            document = json.loads(
-                body.decode("utf-8"),
-                object_pairs_hook=_no_duplicates,
-                parse_constant=_reject_constant,
-            )
-        except _DuplicateMemberError as exc:
-            raise invalid(f"has a duplicate member {exc.args[0]!r}") from exc
-        except UnicodeDecodeError as exc:
-            raise invalid("is not UTF-8") from exc
-        except RecursionError as exc:
-            raise invalid("is nested too deeply") from exc
-        except ValueError as exc:
-            raise invalid(f"is not JSON: {exc}") from exc
+            document = loads_strict(body)
+        except StrictJsonError as exc:
+            raise invalid(str(exc)) from exc
         if not isinstance(document, dict):
             raise invalid("is not a JSON object")
         return document

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import enum
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from vc_core.errors import KeyFormatError, MalformedInputError
 from vc_core.jose import (
@@ -32,6 +31,7 @@ from vc_core.jose import (
     parse_enveloped_presentation,
 )
 from vc_core.keys import b64url_decode
+from vc_core.strict_json import StrictJsonError, loads_strict
 from verifier.errors import UnsupportedFormatError, UnverifiableInputError
 
 __all__ = [
@@ -74,51 +74,15 @@ class ParsedInput:
 # -- strict JSON ----------------------------------------------------------------------------
 
 
-class _DuplicateMemberError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise _DuplicateMemberError(name)
-        result[name] = value
-    return result
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} overflows a double")
-    return value
-
-
 def load_json(data: bytes | str, *, what: str = "the input") -> Any:
     """RFC 8259 JSON (UTF-8) with unique member names, no NaN/Infinity; else raises
     :class:`UnverifiableInputError`."""
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=_finite,
-        )
-    except _DuplicateMemberError as exc:
-        raise UnverifiableInputError(
-            f"{what} has a duplicate member {exc.args[0]!r}", details={"member": exc.args[0]}
-        ) from None
-    except UnicodeDecodeError:
-        raise UnverifiableInputError(f"{what} is not UTF-8") from None
-    except RecursionError:
-        raise UnverifiableInputError(f"{what} is nested too deeply") from None
-    except ValueError as exc:
-        raise UnverifiableInputError(f"{what} is not JSON: {exc}") from None
+        return loads_strict(data.encode("utf-8") if isinstance(data, str) else data)
+    except UnicodeEncodeError:
+        raise UnverifiableInputError(f"{what} is not valid Unicode") from None
+    except StrictJsonError as exc:
+        raise UnverifiableInputError(f"{what} {exc}") from None
 
 
 def input_size(value: object) -> int:

@@ -47,6 +47,7 @@ class McredServer:
     data_dir: Path
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,6 +77,7 @@ class McredServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "mcred.cli", "serve"]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 command,
@@ -123,9 +125,12 @@ class McredServer:
 
 @contextmanager
 def running_server(
-    data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    workers: int = 1,
 ) -> Iterator[McredServer]:
-    server = McredServer(data_dir, env=dict(env or {}))
+    server = McredServer(data_dir, env=dict(env or {}), workers=workers)
     if port is not None:
         server.port = port
     server.start()

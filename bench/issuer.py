@@ -409,7 +409,7 @@ async def backend(
     out: dict[str, Any] = {}
     env = {"MCRED_DATABASE_URL": database} if database else {}
     data_dir = workdir / f"{name}-issue"
-    with running_server(data_dir, env) as server:
+    with running_server(data_dir, env, workers=args.workers) as server:
         database_url = database or f"sqlite:///{data_dir / 'mcred.db'}"
         async with _client(server.base_url) as client:
             for i in range(args.warmup):
@@ -491,6 +491,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per client and run")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="per run")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--revocations", type=int, default=50)
     parser.add_argument("--formats", nargs="+", default=["ldp_vc"])
     parser.add_argument(
@@ -512,7 +513,7 @@ def main() -> None:
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
-                "server": "mcred serve: one uvicorn process, development settings",
+                "server": f"mcred serve --workers {args.workers}, development settings",
                 "requests_per_client": args.requests,
                 **report,
             },

@@ -172,7 +172,9 @@ def build_canonicalizer(settings: Settings) -> Canonicalizer:
     return default_canonicalizer()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
+    """Everything the app needs. ``bootstrap`` runs the start-up chores (migrations always run);
+    a multi-worker server does them once in the parent and builds workers without them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.sqlalchemy_url
     upgrade_database(url)
@@ -259,7 +261,8 @@ def build_services(settings: Settings) -> Services:
         vc_api=vc_api,
         verifier=verifier,
     )
-    _bootstrap(services)
+    if bootstrap:
+        _bootstrap(services)
     return services
 
 
@@ -275,6 +278,12 @@ def _bootstrap(services: Services) -> None:
         demo = load_alliance_file(files("mcred.demo").joinpath("alliance.yaml").read_text())
         if demo.alliance.id not in services.issuer.alliance_ids():
             services.issuer.load_alliance(demo, _SYSTEM)
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one worker of ``mcred serve --workers N`` (uvicorn factory): the parent has
+    already migrated the database and done the start-up chores."""
+    return create_app(services=build_services(Settings(), bootstrap=False))
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

@@ -53,19 +53,35 @@ def _fail(error: IssuerError | VcCoreError) -> typer.Exit:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start)")
+    ] = 1,
 ) -> None:
     """Run the HTTP service (embedded default: SQLite under MCRED_DATA_DIR, demo alliance)."""
     settings = Settings()
     application = create_app(settings)
     services: Services = application.state.services
     console.print(f"[bold]mcred[/bold] {application.version} on http://{host}:{port}")
+    if workers > 1:
+        console.print(f"  workers       {workers}")
     console.print(f"  issuer DID    {services.identity.did}")
     console.print(f"  DID document  {settings.public_url}/.well-known/did.json")
     console.print(f"  API docs      http://{host}:{port}/docs")
     console.print(f"  alliances     {', '.join(services.issuer.alliance_ids()) or '-'}")
     if services.admin_token is not None:
         console.print(f"  dev admin key {services.admin_token}   (development only)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+        return
+    services.close()  # the start-up chores are done; each worker builds its own services
+    uvicorn.run(
+        "mcred.app:create_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mcred.app import create_app
+from mcred.app import create_app, create_worker_app
 from mcred.settings import Settings
 from vc_core.dids.document import DidDocument
 from vc_core.keys import KeyType, PrivateKey
@@ -95,3 +95,18 @@ async def test_unknown_route_is_404(client: httpx.AsyncClient) -> None:
 def test_signing_key_is_never_in_repr() -> None:
     key = PrivateKey.generate()
     assert key.to_multikey() not in repr(key)
+
+
+def test_worker_apps_skip_the_start_up_chores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mcred serve --workers N``: the parent seeds; workers only migrate and serve."""
+    monkeypatch.setenv("MCRED_DATA_DIR", str(tmp_path))
+    worker = create_worker_app()
+    services = worker.state.services
+    assert services.issuer.alliance_ids() == []
+    assert services.api_key_store.list_keys() == []
+    services.close()
+    seeded = create_app(Settings(_env_file=None, data_dir=tmp_path))  # type: ignore[call-arg]
+    assert seeded.state.services.issuer.alliance_ids() == ["arqus"]
+    seeded.state.services.close()

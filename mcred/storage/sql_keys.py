@@ -12,6 +12,7 @@ type, so workers starting together cannot mint two; the loser reads the winner's
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,10 @@ _COLUMNS = (
 )
 
 
+ACTIVE_KEY_TTL = 5.0
+"""Seconds a worker reuses the active key it read (rotations reach every worker within it)."""
+
+
 class SqlSigningKeyStore:
     """A :class:`issuer.ports.SigningKeyStore` for one ``owner`` in a shared SQL table.
 
@@ -43,11 +48,15 @@ class SqlSigningKeyStore:
     (:class:`mcred.storage.key_cipher.KeyEncryptionError`), not at the first signature.
     """
 
-    def __init__(self, engine: Engine, owner: str, kek: bytes) -> None:
+    def __init__(
+        self, engine: Engine, owner: str, kek: bytes, *, active_key_ttl: float = ACTIVE_KEY_TTL
+    ) -> None:
+        self._active_key_ttl = active_key_ttl
         self._engine = engine
         self._owner = owner
         self._cipher = KeyCipher(kek, context=(owner,))
         self._opened: dict[str, PrivateKey] = {}  # fragment -> decrypted key (keys never change)
+        self._active_cache: dict[KeyType, tuple[float, SigningKey]] = {}
         self._lock = threading.Lock()
         self.list_keys()
 
@@ -83,12 +92,28 @@ class SqlSigningKeyStore:
         return None if row is None else self._key(tuple(row))
 
     def active(self, key_type: KeyType) -> SigningKey:
+        """The signing key of ``key_type``, read at most once per ``ACTIVE_KEY_TTL`` seconds.
+
+        A rotation made by another worker reaches this one within that time; a credential
+        signed meanwhile with the key just retired still verifies (retired keys stay listed).
+        """
+        now = time.monotonic()
+        cached = self._active_cache.get(key_type)
+        if cached is not None and now - cached[0] < self._active_key_ttl:
+            return cached[1]
         found = self._active(key_type)
-        if found is not None:
-            return found
-        return retry_on_conflict(lambda: self._store_new(key_type, retire=False))
+        if found is None:
+            found = retry_on_conflict(lambda: self._store_new(key_type, retire=False))
+        self._active_cache[key_type] = (now, found)
+        return found
 
     def rotate(self, key_type: KeyType) -> SigningKey:
+        self._active_cache.pop(key_type, None)
+        key = self._rotate(key_type)
+        self._active_cache[key_type] = (time.monotonic(), key)
+        return key
+
+    def _rotate(self, key_type: KeyType) -> SigningKey:
         return retry_on_conflict(lambda: self._store_new(key_type, retire=True))
 
     def _store_new(self, key_type: KeyType, *, retire: bool) -> SigningKey:

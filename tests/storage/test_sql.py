@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,11 +121,14 @@ def test_signing_keys_persist_sealed(sql_backend: Backend) -> None:
 
 def test_a_rotation_is_seen_by_every_worker(sql_backend: Backend) -> None:
     engine = sql_backend.sql()
-    first = SqlSigningKeyStore(engine, "coordinator", KEK)
-    second = SqlSigningKeyStore(engine, "coordinator", KEK)
+    first = SqlSigningKeyStore(engine, "coordinator", KEK, active_key_ttl=0.2)
+    second = SqlSigningKeyStore(engine, "coordinator", KEK, active_key_ttl=0.2)
     old = first.active(KeyType.ED25519)
     assert _same(second.active(KeyType.ED25519), old)  # not a second key
     new = second.rotate(KeyType.ED25519)
+    assert _same(second.active(KeyType.ED25519), new)  # the rotating worker at once
+    assert _same(first.active(KeyType.ED25519), old)  # the other one within the ttl
+    time.sleep(0.25)
     assert _same(first.active(KeyType.ED25519), new)
     assert [k.fragment for k in first.list_keys() if not k.active] == [old.fragment]
 

@@ -1,0 +1,137 @@
+"""In-memory versions of the wallet bridge's stores (tests, the embedded demo), thread-safe.
+
+They implement :mod:`wallet_bridge.ports` as the Redis/SQL versions must: expiry is checked
+against an injectable clock, and every consume-once step happens under one lock.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from wallet_bridge.ports import (
+    AccessToken,
+    Offer,
+    PreAuthorizedGrant,
+    RedeemOutcome,
+    RedeemResult,
+)
+
+__all__ = [
+    "Clock",
+    "InMemoryAccessTokenStore",
+    "InMemoryNonceStore",
+    "InMemoryNotificationStore",
+    "InMemoryOfferStore",
+    "system_clock",
+]
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class InMemoryOfferStore:
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._offers: dict[str, Offer] = {}
+        self._grants: dict[str, PreAuthorizedGrant] = {}
+
+    def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
+        with self._lock:
+            self._offers[offer.offer_id] = offer
+            self._grants[grant.code] = grant
+
+    def get_offer(self, offer_id: str) -> Offer | None:
+        with self._lock:
+            offer = self._offers.get(offer_id)
+            if offer is None or offer.expires_at <= self._clock():
+                return None
+            return offer
+
+    def peek_grant(self, code: str) -> PreAuthorizedGrant | None:
+        with self._lock:
+            grant = self._grants.get(code)
+            if grant is None or grant.expires_at <= self._clock():
+                return None
+            return grant
+
+    def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
+        with self._lock:
+            grant = self._grants.get(code)
+            if grant is None or grant.expires_at <= self._clock():
+                return RedeemResult(RedeemOutcome.UNKNOWN)
+            expected = grant.tx_code_digest
+            if expected is not None and (
+                tx_code_digest is None or not hmac.compare_digest(expected, tx_code_digest)
+            ):
+                left = grant.attempts_left - 1
+                if left <= 0:
+                    self._drop(grant)
+                    return RedeemResult(RedeemOutcome.BURNT)
+                self._grants[code] = replace(grant, attempts_left=left)
+                return RedeemResult(RedeemOutcome.WRONG_TX_CODE, self._grants[code])
+            self._drop(grant)
+            return RedeemResult(RedeemOutcome.REDEEMED, grant)
+
+    def _drop(self, grant: PreAuthorizedGrant) -> None:
+        del self._grants[grant.code]
+        self._offers.pop(grant.offer_id, None)
+
+
+class InMemoryAccessTokenStore:
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tokens: dict[str, AccessToken] = {}
+
+    def put(self, token: AccessToken) -> None:
+        with self._lock:
+            self._tokens[token.token] = token
+
+    def get(self, token: str) -> AccessToken | None:
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is None or found.expires_at <= self._clock():
+                return None
+            return found
+
+
+class InMemoryNonceStore:
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._nonces: dict[str, datetime] = {}
+
+    def put(self, nonce: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._nonces[nonce] = expires_at
+
+    def consume(self, nonce: str) -> bool:
+        with self._lock:
+            expires_at = self._nonces.pop(nonce, None)
+            return expires_at is not None and expires_at > self._clock()
+
+
+class InMemoryNotificationStore:
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._ids: dict[str, tuple[str, datetime]] = {}
+
+    def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._ids[notification_id] = (credential_id, expires_at)
+
+    def credential_of(self, notification_id: str) -> str | None:
+        with self._lock:
+            found = self._ids.get(notification_id)
+            if found is None or found[1] <= self._clock():
+                return None
+            return found[0]

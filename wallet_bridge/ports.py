@@ -1,0 +1,184 @@
+"""What the wallet bridge needs from the outside world, as Protocols (filled in by ``mcred``).
+
+* :class:`CredentialSource` — the issuer seen from the bridge: which credentials may be offered,
+  and "issue this credential, bound to this holder key" (OID4VCI 1.0 §8.1 key binding).
+* :class:`OfferStore` — credential offers (§4.1) and their pre-authorized code grants (§3.5):
+  short-lived, redeemed once, with a limited number of tx_code attempts; :meth:`OfferStore.redeem`
+  is the one atomic read-check-update step.
+* :class:`AccessTokenStore` — bearer access tokens bound to one offered credential (§6.2).
+* :class:`NonceStore` — ``c_nonce`` values (§7), consumed once.
+* :class:`NotificationStore` — ``notification_id`` → credential, for notifications (§11).
+
+Every store checks expiry against its own clock (Redis: key TTLs; SQL: ``expires_at`` columns).
+In-memory versions live in :mod:`wallet_bridge.memory`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from vc_core.keys import PublicKey
+
+__all__ = [
+    "AccessToken",
+    "AccessTokenStore",
+    "CredentialSource",
+    "CredentialState",
+    "HolderKey",
+    "NonceStore",
+    "NotificationEvent",
+    "NotificationStore",
+    "Offer",
+    "OfferStore",
+    "OfferableCredential",
+    "PreAuthorizedGrant",
+    "RedeemOutcome",
+    "RedeemResult",
+]
+
+
+class CredentialState(enum.StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class OfferableCredential:
+    """An issued credential record as far as the bridge cares (id, formats, state)."""
+
+    credential_id: str
+    configuration_ids: tuple[str, ...]
+    state: CredentialState = CredentialState.ACTIVE
+
+
+@dataclass(frozen=True)
+class HolderKey:
+    """The wallet key proven in a key proof (OID4VCI 1.0 §8.2, App. F.1).
+
+    ``did`` is the holder DID for W3C formats (``credentialSubject.id``): the ``kid``'s did:key or
+    did:jwk, or a did:key derived from a bare ``jwk`` (§8.1). ``jwk`` is the public JWK for
+    SD-JWT VC ``cnf.jwk``.
+    """
+
+    did: str
+    jwk: dict[str, str]
+    public_key: PublicKey = field(compare=False)
+
+
+class CredentialSource(Protocol):
+    """The issuer as the bridge sees it (mcred adapts :mod:`issuer` to this)."""
+
+    def offerable(self, credential_id: str) -> OfferableCredential | None:
+        """The credential, or None when there is no such credential."""
+        ...
+
+    def issue_for_holder(
+        self, credential_id: str, configuration_id: str, holder: HolderKey
+    ) -> str | dict[str, Any]:
+        """Secure one copy bound to ``holder``: a JSON object (``ldp_vc``) or a compact string
+        (``jwt_vc_json`` JWT, ``dc+sd-jwt`` SD-JWT) (§8.3)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A credential offer (§4.1.1); ``offer`` is the exact JSON object handed to the wallet."""
+
+    offer_id: str
+    credential_id: str
+    offer: Mapping[str, Any]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PreAuthorizedGrant:
+    """The state behind a ``pre-authorized_code`` (§3.5). ``tx_code_digest`` is None when the
+    offer asks for no tx_code; otherwise the code is burnt after ``attempts_left`` failures."""
+
+    code: str
+    offer_id: str
+    credential_id: str
+    configuration_ids: tuple[str, ...]
+    tx_code_digest: str | None
+    attempts_left: int
+    expires_at: datetime
+
+
+class RedeemOutcome(enum.StrEnum):
+    REDEEMED = "redeemed"
+    UNKNOWN = "unknown"
+    """Never issued, already redeemed, burnt, or expired."""
+    WRONG_TX_CODE = "wrong_tx_code"
+    """One attempt used; the code stays redeemable while attempts are left."""
+    BURNT = "burnt"
+    """The last attempt failed: the code is gone."""
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    outcome: RedeemOutcome
+    grant: PreAuthorizedGrant | None = None
+
+
+class OfferStore(Protocol):
+    def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None: ...
+
+    def get_offer(self, offer_id: str) -> Offer | None:
+        """The live offer (for ``credential_offer_uri``), or None once expired or redeemed."""
+        ...
+
+    def peek_grant(self, code: str) -> PreAuthorizedGrant | None:
+        """The live grant, without changing it (to tell "tx_code missing" from a wrong one)."""
+        ...
+
+    def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
+        """Atomically: if the grant is live and the digest matches, delete it (and its offer) and
+        return it; on a wrong digest decrement ``attempts_left`` and delete at zero."""
+        ...
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    credential_id: str
+    configuration_ids: tuple[str, ...]
+    expires_at: datetime
+
+
+class AccessTokenStore(Protocol):
+    def put(self, token: AccessToken) -> None: ...
+
+    def get(self, token: str) -> AccessToken | None:
+        """The live token, or None when unknown or expired."""
+        ...
+
+
+class NonceStore(Protocol):
+    def put(self, nonce: str, expires_at: datetime) -> None: ...
+
+    def consume(self, nonce: str) -> bool:
+        """Atomically delete a live nonce; False when unknown, used or expired."""
+        ...
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """A wallet's notification (§11.1), for the audit log."""
+
+    notification_id: str
+    credential_id: str
+    event: str
+    event_description: str | None
+    received_at: datetime
+
+
+class NotificationStore(Protocol):
+    def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None: ...
+
+    def credential_of(self, notification_id: str) -> str | None:
+        """The credential a live notification id was handed out for, or None."""
+        ...

@@ -262,16 +262,8 @@ def well_formed_presentation(
                 "verifiableCredential entries are objects (wrap a JWT in an "
                 "EnvelopedVerifiableCredential)",
             )
-        unsecured = [
-            i
-            for i, e in enumerate(items)
-            if "proof" not in e and "EnvelopedVerifiableCredential" not in types_of(e)
-        ]
-        if unsecured:
-            raise _Malformed(
-                "invalid_credential_entry",
-                f"verifiableCredential {unsecured} are not secured (no proof, not enveloped)",
-            )
+        # A credential without a proof of its own is allowed (VCDM 2.0 §4.12.4): the verifier
+        # decides per credential whether the presentation's proof covers it.
         if len(items) > max_credentials:
             raise _Malformed(
                 "too_many_credentials",

@@ -7,7 +7,8 @@ A credential or presentation that *can* be read never raises, however broken: it
     vc_core.errors.MalformedInputError
     └── UnverifiableInputError      not JSON, not a compact JWS, not a credential-shaped input
         ├── UnsupportedFormatError  readable, but a securing format mcred does not verify
-        │                           (SD-JWT, COSE, an enveloped ``vp+sd-jwt``)
+        │                           (an SD-JWT that is no SD-JWT VC, COSE, JWE, an
+        │                           enveloped ``vp+sd-jwt``)
         └── InputTooLargeError      the request body is over the verifier's cap
 
 ``status_code`` is the HTTP status :mod:`verifier.routes` answers with (400, or 413 for
@@ -32,7 +33,7 @@ class UnverifiableInputError(MalformedInputError):
 
 
 class UnsupportedFormatError(UnverifiableInputError):
-    """A securing mechanism mcred does not verify (yet): SD-JWT, COSE, ..."""
+    """A securing mechanism mcred does not verify (yet): COSE, JWE, non-VC SD-JWTs, ..."""
 
     code = "unsupported_format"
 

@@ -8,11 +8,16 @@
 ``jwt_vc_json``        a VCDM 1.1 credential in the ``vc`` claim of a JWT (VCDM 1.1 §6.3.1)
 ``vp+jwt``             a VCDM 2.0 presentation as JWT claims set, compact or in an
                        ``EnvelopedVerifiablePresentation``
+``dc+sd-jwt``          an SD-JWT VC (draft-ietf-oauth-sd-jwt-vc, specs.md §2.4; ``typ``
+                       ``dc+sd-jwt`` or the legacy ``vc+sd-jwt``), ``~``-serialized, with or
+                       without a KB-JWT, compact or in an ``EnvelopedVerifiableCredential``
 =====================  ===================================================================
 
 Detection never trusts the content beyond choosing the verification path: the header and
 payload read here are *unverified* and only name the key to resolve. Input that cannot be read
-at all raises :class:`~verifier.errors.UnverifiableInputError`; SD-JWT, JWE and COSE raise
+at all raises :class:`~verifier.errors.UnverifiableInputError` — among them a credential or
+presentation sent as a JSON *string* (VC API: a string is only ever a compact JWT, anything
+else is a ``PARSING_ERROR``); other SD-JWTs, JWE and COSE raise
 :class:`~verifier.errors.UnsupportedFormatError`.
 """
 
@@ -31,6 +36,8 @@ from vc_core.jose import (
     parse_enveloped_presentation,
 )
 from vc_core.keys import b64url_decode
+from vc_core.sd_jwt import parse_sd_jwt
+from vc_core.sd_jwt_vc import LEGACY_SD_JWT_VC_TYP, SD_JWT_VC_TYP
 from vc_core.strict_json import StrictJsonError, loads_strict
 from verifier.errors import UnsupportedFormatError, UnverifiableInputError
 
@@ -39,6 +46,7 @@ __all__ = [
     "SecuringFormat",
     "input_size",
     "is_presentation_token",
+    "is_sd_jwt",
     "load_json",
     "parse_credential_input",
     "parse_presentation_input",
@@ -54,6 +62,7 @@ class SecuringFormat(enum.StrEnum):
     VC_JWT = "vc+jwt"
     JWT_VC_JSON = "jwt_vc_json"
     VP_JWT = "vp+jwt"
+    SD_JWT_VC = "dc+sd-jwt"
     UNKNOWN = "unknown"
     """Only in reports of inputs refused before their format was read (too large)."""
 
@@ -69,6 +78,8 @@ class ParsedInput:
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
     enveloped: bool = False
+    key_bound: bool = False
+    """An SD-JWT VC that carries a KB-JWT (an SD-JWT+KB, RFC 9901 §4.3)."""
 
 
 # -- strict JSON ----------------------------------------------------------------------------
@@ -113,10 +124,45 @@ def _media_type(typ: object) -> str | None:
     return lowered if "/" in lowered else "application/" + lowered
 
 
+_SD_JWT_VC_MEDIA = frozenset(
+    {"application/" + SD_JWT_VC_TYP, "application/" + LEGACY_SD_JWT_VC_TYP}
+)
+
+
+def is_sd_jwt(token: str) -> bool:
+    """Whether a string is ``~``-serialized (an SD-JWT, RFC 9901 §4)."""
+    return "~" in token
+
+
+def _sd_jwt_token(token: str, *, enveloped: bool) -> ParsedInput:
+    """An SD-JWT VC: the Issuer-signed JWT's unverified header and payload, for key discovery."""
+    try:
+        parts = parse_sd_jwt(token)
+        header = decode_unverified_header(parts.issuer_jwt)
+        claims = parts.unverified_claims()
+    except (MalformedInputError, KeyFormatError) as exc:
+        raise UnverifiableInputError(
+            f"not an SD-JWT: {exc.message}", details={"cause": exc.code}
+        ) from None
+    if _media_type(header.get("typ")) not in _SD_JWT_VC_MEDIA:
+        raise UnsupportedFormatError(
+            f"only SD-JWT VCs (typ {SD_JWT_VC_TYP!r} or {LEGACY_SD_JWT_VC_TYP!r}) are verified, "
+            f"not typ {header.get('typ')!r}"
+        )
+    return ParsedInput(
+        SecuringFormat.SD_JWT_VC,
+        token=token,
+        header=header,
+        claims=claims,
+        enveloped=enveloped,
+        key_bound=parts.kb_jwt is not None,
+    )
+
+
 def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The unverified header and claims of a compact JWS."""
-    if "~" in token:
-        raise UnsupportedFormatError("SD-JWT credentials are not verified by mcred yet")
+    if is_sd_jwt(token):
+        raise UnsupportedFormatError("only SD-JWT VCs are verified as SD-JWTs")
     if token.count(".") == 4:
         raise UnsupportedFormatError("encrypted JWTs (JWE) are not verified")
     try:
@@ -136,6 +182,8 @@ def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _credential_token(token: str, *, enveloped: bool) -> ParsedInput:
+    if is_sd_jwt(token):
+        return _sd_jwt_token(token, enveloped=enveloped)
     header, claims = _read_token(token)
     media = _media_type(header.get("typ"))
     if media == "application/vp+jwt" or "vp" in claims:
@@ -157,30 +205,52 @@ def _presentation_token(token: str, *, enveloped: bool) -> ParsedInput:
     )
 
 
-def _as_json(value: object) -> object:
-    """A string holding a JSON object is read as one (a convenience for pasted input)."""
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        return load_json(value)
-    return value
+def _enveloped_sd_jwt(envelope: Mapping[str, Any]) -> str | None:
+    """The SD-JWT VC of an ``EnvelopedVerifiableCredential`` whose ``id`` is a
+    ``data:application/dc+sd-jwt,`` (or legacy ``vc+sd-jwt``) URL (VCDM 2.0 §4.13.1; the
+    SD-JWT alphabet needs no percent-encoding); ``None`` for any other envelope."""
+    url = envelope.get("id")
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return None
+    media, comma, token = url[len("data:") :].partition(",")
+    if not comma or media.lower() not in _SD_JWT_VC_MEDIA:
+        return None
+    return token
+
+
+def _refuse_json_string(value: object, what: str) -> None:
+    """A JSON-serialized object in a string is not a credential (VC API ``/credentials/verify``
+    and the VCDM 2.0 test suite: only a compact JWT may be a string; else ``PARSING_ERROR``)."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        raise UnverifiableInputError(
+            f"a {what} sent as a JSON string is not verified: send the JSON object itself, "
+            "or a compact JWT"
+        )
 
 
 # -- entry points ---------------------------------------------------------------------------
 
 
 def parse_credential_input(value: object) -> ParsedInput:
-    """Detect and split a credential: a JSON object (DI or enveloped) or a compact JWT."""
-    value = _as_json(value)
+    """Detect and split a credential: a JSON object (DI or enveloped), a compact JWT or an
+    SD-JWT VC."""
+    _refuse_json_string(value, "credential")
     if isinstance(value, str):
         return _credential_token(value.strip(), enveloped=False)
     if not isinstance(value, Mapping):
         raise UnverifiableInputError("a credential is a JSON object or a compact JWT")
     if ENVELOPED_VC in types_of(value):
+        sd_jwt = _enveloped_sd_jwt(value)
+        if sd_jwt is not None:
+            return _sd_jwt_token(sd_jwt, enveloped=True)
         try:
             envelope = parse_enveloped_credential(value)
         except MalformedInputError as exc:
             raise UnverifiableInputError(
                 f"unreadable {ENVELOPED_VC}: {exc.message}", details={"cause": exc.code}
             ) from None
+        if envelope.media_type in _SD_JWT_VC_MEDIA:
+            return _sd_jwt_token(envelope.token, enveloped=True)
         if envelope.media_type != "application/vc+jwt":
             raise UnsupportedFormatError(f"{envelope.media_type} credentials are not verified")
         return _credential_token(envelope.token, enveloped=True)
@@ -188,9 +258,12 @@ def parse_credential_input(value: object) -> ParsedInput:
 
 
 def parse_presentation_input(value: object) -> ParsedInput:
-    """Detect and split a presentation: a JSON object (DI or enveloped) or a ``vp+jwt``."""
-    value = _as_json(value)
+    """Detect and split a presentation: a JSON object (DI or enveloped), a ``vp+jwt``, or an
+    SD-JWT VC (an SD-JWT+KB is itself a presentation, RFC 9901 §4.3)."""
+    _refuse_json_string(value, "presentation")
     if isinstance(value, str):
+        if is_sd_jwt(value):
+            return _sd_jwt_token(value.strip(), enveloped=False)
         return _presentation_token(value.strip(), enveloped=False)
     if not isinstance(value, Mapping):
         raise UnverifiableInputError("a presentation is a JSON object or a compact JWT")
@@ -208,6 +281,9 @@ def parse_presentation_input(value: object) -> ParsedInput:
 
 
 def is_presentation_token(token: str) -> bool:
-    """Whether a compact JWT announces a presentation (``typ`` ``vp+jwt`` or a ``vp`` claim)."""
+    """Whether a compact JWT announces a presentation (``typ`` ``vp+jwt`` or a ``vp`` claim);
+    an SD-JWT is one when it carries a KB-JWT."""
+    if is_sd_jwt(token):
+        return _sd_jwt_token(token.strip(), enveloped=False).key_bound
     header, claims = _read_token(token.strip())
     return _media_type(header.get("typ")) == "application/vp+jwt" or "vp" in claims

@@ -1,7 +1,7 @@
 """In-memory implementations of the verifier's ports: tests, demos, pinned configuration.
 
-* :class:`InMemoryStatusListClient` serves status list credentials from a dict and records
-  every request, so tests can assert what was (not) fetched.
+* :class:`InMemoryStatusListClient` serves status list credentials and Status List Tokens
+  from dicts and records every request, so tests can assert what was (not) fetched.
 * :class:`StaticTrustRegistry` trusts a fixed set of issuer identifiers.
 """
 
@@ -29,6 +29,25 @@ class InMemoryStatusListClient:
         }
         self.requests: list[tuple[str, bool]] = []
         """``(url, force_fresh)`` of every call, in order."""
+        self._tokens: dict[str, str] = {}
+        self.token_requests: list[str] = []
+        """The ``uri`` of every Status List Token request, in order."""
+
+    def publish_token(self, uri: str, token: str) -> None:
+        """Serve a Status List Token (a compact JWT) at ``uri``."""
+        self._tokens[uri] = token
+
+    def withdraw_token(self, uri: str) -> None:
+        self._tokens.pop(uri, None)
+
+    def fetch_status_list_token(self, uri: str) -> str:
+        self.token_requests.append(uri)
+        try:
+            return self._tokens[uri]
+        except KeyError:
+            raise StatusListRetrievalError(
+                f"no Status List Token is published at {uri}", url=uri, details={"status": 404}
+            ) from None
 
     def publish(self, url: str, document: Mapping[str, Any]) -> None:
         self._lists[url] = copy.deepcopy(dict(document))

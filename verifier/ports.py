@@ -4,6 +4,11 @@
   1.0 §3.2 step 2). Retrieval failures raise :class:`StatusListRetrievalError`, which the status
   check reports as ``STATUS_RETRIEVAL_ERROR``; everything after retrieval (proof, issuer,
   validity, length, range) is the verifier's own business.
+* :class:`StatusListTokenClient` dereferences the ``uri`` of an SD-JWT VC's
+  ``status.status_list`` and returns the Status List Token (a compact ``statuslist+jwt``,
+  Token Status List §8.1). A separate protocol, so existing status list clients keep
+  satisfying :class:`StatusListClient`; the verifier uses it when its status list client also
+  implements it (or one is passed as ``status_tokens``).
 * :class:`Clock` gives "now" for validity periods, proof and key expiry.
 * :class:`TrustRegistry` says whether an issuer is one the verifier trusts (specs.md §11 step 8).
   No registry is configured yet: the ``issuer_trust`` check is then ``skipped``.
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from vc_core.errors import StatusListError
 
@@ -24,6 +29,7 @@ __all__ = [
     "Clock",
     "StatusListClient",
     "StatusListRetrievalError",
+    "StatusListTokenClient",
     "SystemClock",
     "TrustRegistry",
 ]
@@ -56,6 +62,16 @@ class StatusListClient(Protocol):
         ``force_fresh`` bypasses any cache (a verifier that must know the state *now*). Raises
         :class:`StatusListRetrievalError` when nothing usable could be retrieved.
         """
+        ...
+
+
+@runtime_checkable
+class StatusListTokenClient(Protocol):
+    """Dereferences Status List Tokens (Token Status List §8.1, specs.md §7.3)."""
+
+    def fetch_status_list_token(self, uri: str) -> str:
+        """The compact JWT served at ``uri`` (``Accept: application/statuslist+jwt``), not yet
+        verified. Raises :class:`StatusListRetrievalError` when nothing usable could be had."""
         ...
 
 

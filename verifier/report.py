@@ -158,7 +158,8 @@ class ReportWarning:
 class VerificationReport:
     """What a verification found (see the module doc).
 
-    ``format`` is ``data_integrity``, ``vc+jwt``, ``jwt_vc_json`` or ``vp+jwt``; ``enveloped``
+    ``format`` is ``data_integrity``, ``vc+jwt``, ``jwt_vc_json``, ``vp+jwt`` or ``dc+sd-jwt``
+    (an SD-JWT VC, whose ``document`` is its processed, disclosed claims); ``enveloped``
     says it came as an ``EnvelopedVerifiableCredential``/``Presentation``. ``document`` is the
     credential or presentation as signed (a JWT's payload, the ``vc`` claim of a
     ``jwt_vc_json``), set only when its proof verified.

@@ -148,7 +148,7 @@ class WarningOut(BaseModel):
 class VerificationReportOut(BaseModel):
     verified: bool
     kind: Literal["credential", "presentation"]
-    format: str = Field(examples=["data_integrity", "vc+jwt", "jwt_vc_json", "vp+jwt"])
+    format: str = Field(examples=["data_integrity", "vc+jwt", "jwt_vc_json", "vp+jwt", "dc+sd-jwt"])
     enveloped: bool
     checks: list[CheckOut]
     warnings: list[WarningOut]

@@ -23,6 +23,20 @@ A presentation gets ``well_formed``, ``proof`` (``authentication``, with the ver
 and ``credentials``, plus one report per embedded credential, each ending with
 ``holder_binding`` (its subject is the holder).
 
+A credential *without a proof* inside a presentation is allowed (VCDM 2.0
+§4.12.4/§4.13, as the VCDM 2.0 test suite expects): when its ``issuer`` is the presentation's
+``holder`` it is self-asserted and secured by the presentation's proof (``proof`` skipped as
+``secured_by_presentation``); when the presentation has no ``holder`` and the credential's issuer
+is not its signer, its ``proof`` is skipped as ``unsecured`` with a warning and its claims are not
+returned as verified. An unsecured credential whose issuer is not the ``holder``, or one issued
+by the signer of a presentation without ``holder``, fails ``proof`` (§4.12.4: a self-asserted
+credential MUST come with a ``holder`` identical to its issuer).
+
+An SD-JWT VC (:mod:`verifier.sd_jwt_vc`) gets the credential checks, its status from a Token
+Status List; presented (``verify_presentation`` of an SD-JWT+KB) its KB-JWT is the
+presentation's ``proof`` (``nonce`` = ``challenge``, ``aud`` = ``domain``) and the ``cnf`` key
+its ``holder_key``.
+
 Verification raises only :class:`~verifier.errors.UnverifiableInputError` for input that is
 not JSON or a JWT at all (specs.md §1.3: everything else is a failed check in the report).
 """
@@ -30,13 +44,14 @@ not JSON or a JWT at all (specs.md §1.3: everything else is a failed check in t
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from vc_core.dids.resolver import DidResolver
-from vc_core.errors import DidError
+from vc_core.errors import SECURITY_PROBLEM, VCDM_PROBLEM, DidError
 from vc_core.jsonld.canonicalize import Canonicalizer, default_canonicalizer
 from verifier.checks import (
     completeness,
@@ -57,7 +72,14 @@ from verifier.formats import (
     parse_presentation_input,
 )
 from verifier.policy import VerificationOptions, VerifierPolicy
-from verifier.ports import Clock, StatusListClient, SystemClock, TrustRegistry
+from verifier.ports import (
+    Clock,
+    StatusListClient,
+    StatusListRetrievalError,
+    StatusListTokenClient,
+    SystemClock,
+    TrustRegistry,
+)
 from verifier.proofs import (
     ProofOutcome,
     claimed_signer,
@@ -66,9 +88,17 @@ from verifier.proofs import (
     verify_jose,
 )
 from verifier.report import Check, CheckName, CheckStatus, ReportWarning, VerificationReport
+from verifier.sd_jwt_vc import (
+    SdJwtVcOutcome,
+    TokenFetcher,
+    check_token_status,
+    verify_sd_jwt_vc_input,
+)
 from verifier.status import StatusChecker
 
 __all__ = ["Verifier"]
+
+_PROOF_ERROR = SECURITY_PROBLEM + "PROOF_VERIFICATION_ERROR"
 
 _CREDENTIAL_CHECKS = (
     CheckName.WELL_FORMED,
@@ -124,6 +154,7 @@ class _Session:
     status: StatusChecker
     wanted_optional: frozenset[CheckName] | None
     warnings: list[ReportWarning] = field(default_factory=list)
+    fetch_token: TokenFetcher | None = None
 
     def wants(self, name: CheckName) -> bool:
         """``status``/``issuer_trust`` may be left out by ``options.checks``; nothing else."""
@@ -154,9 +185,13 @@ class Verifier:
         clock: Clock | None = None,
         trust_registry: TrustRegistry | None = None,
         canonicalizer: Canonicalizer | None = None,
+        status_tokens: StatusListTokenClient | None = None,
     ) -> None:
         self._resolver = resolver
         self._status_lists = status_lists
+        if status_tokens is None and isinstance(status_lists, StatusListTokenClient):
+            status_tokens = status_lists
+        self._status_tokens = status_tokens
         self._policy = policy or VerifierPolicy()
         self._clock: Clock = clock or SystemClock()
         self._trust = trust_registry
@@ -239,7 +274,27 @@ class Verifier:
             max_entries=self._policy.max_status_entries,
             force_fresh=options.force_fresh_status,
         )
-        return _Session(now, options, resolver, status, wanted, warnings)
+        return _Session(now, options, resolver, status, wanted, warnings, self._token_fetcher())
+
+    def _token_fetcher(self) -> TokenFetcher | None:
+        """The Status List Token port, each ``uri`` fetched at most once per verification."""
+        client = self._status_tokens
+        if client is None:
+            return None
+        fetched: dict[str, str | StatusListRetrievalError] = {}
+
+        def fetch(uri: str) -> str:
+            if uri not in fetched:
+                try:
+                    fetched[uri] = client.fetch_status_list_token(uri)
+                except StatusListRetrievalError as exc:
+                    fetched[uri] = exc
+            found = fetched[uri]
+            if isinstance(found, StatusListRetrievalError):
+                raise found
+            return found
+
+        return fetch
 
     def _jsonld(self, parsed: ParsedInput) -> Canonicalizer | None:
         if parsed.format is not SecuringFormat.DATA_INTEGRITY or not self._policy.jsonld_safe_mode:
@@ -269,9 +324,16 @@ class Verifier:
         *,
         presented_by: str | None = None,
         in_presentation: bool = False,
+        holder: str | None = None,
+        presentation_secured: bool = False,
     ) -> VerificationReport:
         policy = self._policy
         fmt = parsed.format
+        if fmt is SecuringFormat.SD_JWT_VC:
+            report, _ = self._sd_jwt_credential(
+                parsed, session, require_key_binding=False, in_presentation=in_presentation
+            )
+            return report
         if fmt is SecuringFormat.DATA_INTEGRITY:
             unverified: Mapping[str, Any] = parsed.document or {}
         elif fmt is SecuringFormat.JWT_VC_JSON:
@@ -297,6 +359,17 @@ class Verifier:
                 "credential", str(fmt), tuple(checks), tuple(warnings), enveloped=parsed.enveloped
             )
         issuer = id_of(unverified.get("issuer")) or ""
+        if in_presentation and fmt is SecuringFormat.DATA_INTEGRITY and "proof" not in unverified:
+            return self._unsecured_in_presentation(
+                unverified,
+                checks,
+                warnings,
+                session,
+                issuer=issuer,
+                holder=holder,
+                signer=presented_by,
+                presentation_secured=presentation_secured,
+            )
         if fmt is SecuringFormat.DATA_INTEGRITY:
             outcome = verify_data_integrity(
                 unverified,
@@ -371,6 +444,8 @@ class Verifier:
     def _presentation(self, parsed: ParsedInput, session: _Session) -> VerificationReport:
         policy = self._policy
         options = session.options
+        if parsed.format is SecuringFormat.SD_JWT_VC:
+            return self._sd_jwt_presentation(parsed, session)
         vp: Mapping[str, Any] = parsed.document if parsed.document is not None else parsed.claims
         warnings = list(session.warnings)
         if options.challenge is None:
@@ -438,7 +513,14 @@ class Verifier:
                 reports.append(self._unreadable_credential(exc))
                 continue
             reports.append(
-                self._credential(credential, session, presented_by=presenter, in_presentation=True)
+                self._credential(
+                    credential,
+                    session,
+                    presented_by=presenter,
+                    in_presentation=True,
+                    holder=holder,
+                    presentation_secured=secured,
+                )
             )
         failing = [i for i, report in enumerate(reports) if not report.verified]
         if not reports:
@@ -463,5 +545,260 @@ class Verifier:
             tuple(warnings),
             credentials=tuple(reports),
             document=outcome.document if secured else None,
+            enveloped=parsed.enveloped,
+        )
+
+    # -- unsecured credentials in a presentation (VCDM 2.0 §4.12.4) ---------------------------
+    def _unsecured_in_presentation(
+        self,
+        document: Mapping[str, Any],
+        checks: list[Check],
+        warnings: list[ReportWarning],
+        session: _Session,
+        *,
+        issuer: str,
+        holder: str | None,
+        signer: str | None,
+        presentation_secured: bool,
+    ) -> VerificationReport:
+        """A credential without ``proof`` inside a Data Integrity presentation (module doc)."""
+        policy = self._policy
+        self_asserted = holder is not None and issuer == holder
+        if self_asserted:
+            message = "self-asserted by the holder: secured by the presentation's proof"
+            proof = Check.skipped(CheckName.PROOF, "secured_by_presentation", message)
+            binding = Check.passed(
+                CheckName.HOLDER_BINDING,
+                f"the credential is self-asserted by the holder {holder}",
+                details={"holder": holder},
+            )
+        elif holder is None and (signer is None or issuer != signer):
+            proof = Check.skipped(
+                CheckName.PROOF, "unsecured", "the credential has no proof of its own"
+            )
+            binding = Check.skipped(
+                CheckName.HOLDER_BINDING, "unsecured", "the credential has no proof of its own"
+            )
+            warnings.append(
+                ReportWarning(
+                    "unsecured_credential",
+                    f"a credential of {issuer} has no proof: its claims are not verified "
+                    "(VCDM 2.0 §4.12)",
+                )
+            )
+        else:
+            code, message = (
+                ("self_asserted_without_holder", "a self-asserted credential needs a holder")
+                if holder is None
+                else (
+                    "unsecured_credential",
+                    f"a credential without proof must be self-asserted: its issuer {issuer} "
+                    f"is not the holder {holder}",
+                )
+            )
+            proof = Check.failed(
+                CheckName.PROOF,
+                code,
+                message + " (VCDM 2.0 §4.12.4)",
+                problem_type=_PROOF_ERROR,
+            )
+            binding = Check.skipped(CheckName.HOLDER_BINDING, "unverified", message)
+        reason = (
+            "a self-asserted credential"
+            if self_asserted
+            else "only a credential whose proof and issuer key verified is checked"
+        )
+        checks += [
+            proof,
+            Check.skipped(CheckName.ISSUER_KEY, proof.code, proof.message),
+            validity(document, now=session.now, skew=policy.clock_skew),
+            Check.skipped(CheckName.STATUS, "unverified", reason),
+            Check.skipped(CheckName.ISSUER_TRUST, "unverified", reason),
+        ]
+        complete, more = completeness(document, required=False)
+        checks.append(complete)
+        warnings.extend(more)
+        checks.append(binding)
+        return VerificationReport(
+            "credential",
+            str(SecuringFormat.DATA_INTEGRITY),
+            tuple(checks),
+            tuple(warnings),
+            document=dict(document) if self_asserted and presentation_secured else None,
+        )
+
+    # -- SD-JWT VC ----------------------------------------------------------------------------
+    def _sd_jwt_credential(
+        self,
+        parsed: ParsedInput,
+        session: _Session,
+        *,
+        require_key_binding: bool,
+        in_presentation: bool,
+    ) -> tuple[VerificationReport, SdJwtVcOutcome | None]:
+        """An SD-JWT VC (:mod:`verifier.sd_jwt_vc`); its KB-JWT binds it to the presenter."""
+        policy = self._policy
+        options = session.options
+        warnings = [] if in_presentation else list(session.warnings)
+        claims = parsed.claims
+        fmt = str(parsed.format)
+        binding = (CheckName.HOLDER_BINDING,) if in_presentation else ()
+        problems = [
+            name
+            for name in ("iss", "vct")
+            if not isinstance(claims.get(name), str) or not claims[name]
+        ]
+        if problems:
+            well = Check.failed(
+                CheckName.WELL_FORMED,
+                "invalid_sd_jwt_vc",
+                f"the SD-JWT VC has no {' or '.join(problems)} string (SD-JWT VC §2.2.2)",
+                problem_type=VCDM_PROBLEM + "MALFORMED_VALUE_ERROR",
+            )
+            checks = [
+                well,
+                *_skipped(
+                    (*_CREDENTIAL_CHECKS[1:], *binding),
+                    "not_well_formed",
+                    "the credential is not well formed",
+                ),
+            ]
+            report = VerificationReport(
+                "credential", fmt, tuple(checks), tuple(warnings), enveloped=parsed.enveloped
+            )
+            return report, None
+        checks = [Check.passed(CheckName.WELL_FORMED, f"an SD-JWT VC ({parsed.header['typ']})")]
+        outcome = verify_sd_jwt_vc_input(
+            parsed,
+            resolver=session.resolver,
+            jws_algs=policy.jws_algs,
+            now=session.now,
+            leeway=policy.clock_skew,
+            require_key_binding=require_key_binding,
+            nonce=options.challenge,
+            aud=options.domain,
+        )
+        checks += [outcome.proof, outcome.key]
+        secured = outcome.claims is not None and outcome.key.status is CheckStatus.PASSED
+        verified_claims = outcome.claims if secured else None
+        issuer = outcome.issuer or ""
+        checks.append(
+            validity(
+                {}, now=session.now, skew=policy.clock_skew, jwt_claims=verified_claims or claims
+            )
+        )
+        unverified_reason = "only a credential whose proof and issuer key verified is checked"
+        if not session.wants(CheckName.STATUS):
+            checks.append(Check.skipped(CheckName.STATUS, "not_requested", "not requested"))
+        elif not secured:
+            checks.append(Check.skipped(CheckName.STATUS, "unverified", unverified_reason))
+        elif outcome.status_list is None:
+            if verified_claims is not None and "status" in verified_claims:
+                warnings.append(
+                    ReportWarning(
+                        "unsupported_status", "only status.status_list (Token Status List) is read"
+                    )
+                )
+            checks.append(
+                Check.skipped(CheckName.STATUS, "no_status", "the credential has no status_list")
+            )
+        else:
+            checks.append(
+                check_token_status(
+                    outcome.status_list,
+                    issuer=issuer,
+                    fetch=session.fetch_token,
+                    resolver=session.resolver,
+                    jws_algs=policy.jws_algs,
+                    now=session.now,
+                    leeway=policy.clock_skew,
+                )
+            )
+        if not session.wants(CheckName.ISSUER_TRUST):
+            checks.append(Check.skipped(CheckName.ISSUER_TRUST, "not_requested", "not requested"))
+        elif not secured:
+            checks.append(Check.skipped(CheckName.ISSUER_TRUST, "unverified", unverified_reason))
+        else:
+            checks.append(issuer_trust(self._trust, issuer))
+        checks.append(
+            Check.skipped(
+                CheckName.COMPLETENESS, "not_elm", "an SD-JWT VC is not an ELM credential"
+            )
+        )
+        if in_presentation:
+            kb = outcome.key_binding
+            checks.append(
+                Check(
+                    CheckName.HOLDER_BINDING,
+                    kb.status,
+                    kb.code,
+                    kb.message,
+                    kb.problem_type,
+                    kb.details,
+                )
+            )
+        report = VerificationReport(
+            "credential",
+            fmt,
+            tuple(checks),
+            tuple(warnings),
+            document=verified_claims,
+            enveloped=parsed.enveloped,
+        )
+        return report, outcome
+
+    def _sd_jwt_presentation(self, parsed: ParsedInput, session: _Session) -> VerificationReport:
+        """An SD-JWT+KB: the KB-JWT is the presentation's proof (RFC 9901 §7.3)."""
+        warnings = list(session.warnings)
+        if session.options.challenge is None:
+            warnings.append(
+                ReportWarning(
+                    "no_challenge",
+                    "no challenge was given: the presentation could be a replay",
+                )
+            )
+        credential, outcome = self._sd_jwt_credential(
+            parsed, session, require_key_binding=True, in_presentation=False
+        )
+        own = tuple(w for w in credential.warnings if w not in session.warnings)
+        credential = dataclasses.replace(credential, warnings=own)
+        well = credential.check(CheckName.WELL_FORMED)
+        if outcome is None:
+            checks = [
+                well,
+                *_skipped(
+                    _PRESENTATION_CHECKS[1:],
+                    "not_well_formed",
+                    "the presentation is not well formed",
+                ),
+            ]
+        else:
+            kb = outcome.key_binding
+            proof = Check(
+                CheckName.PROOF, kb.status, kb.code, kb.message, kb.problem_type, kb.details
+            )
+            holder_key = (
+                Check.passed(CheckName.HOLDER_KEY, "the credential's cnf key signed the KB-JWT")
+                if kb.status is CheckStatus.PASSED
+                else Check.skipped(CheckName.HOLDER_KEY, kb.code, kb.message)
+            )
+            summary = (
+                Check.passed(CheckName.CREDENTIALS, "the SD-JWT VC verified")
+                if credential.verified
+                else Check.failed(
+                    CheckName.CREDENTIALS,
+                    "credential_not_verified",
+                    "credential(s) [0] of 1 did not verify",
+                    details={"failed": [0]},
+                )
+            )
+            checks = [Check.passed(CheckName.WELL_FORMED, well.message), proof, holder_key, summary]
+        return VerificationReport(
+            "presentation",
+            str(parsed.format),
+            tuple(checks),
+            tuple(warnings),
+            credentials=(credential,),
+            document=credential.document,
             enveloped=parsed.enveloped,
         )

@@ -220,6 +220,17 @@ async def test_vc_api_invalid_input_is_400_in_the_same_shape(
     assert result["errors"][0]["code"] == "unverifiable_input"
 
 
+async def test_vc_api_credential_as_a_json_string_is_a_parsing_error(
+    http: httpx.AsyncClient,
+) -> None:
+    """W3C VCDM 2.0 suite: a VC sent as a JSON string (not a compact JWT) is a PARSING_ERROR."""
+    body = {"verifiableCredential": json.dumps(sign_di(vcdm2_credential()))}
+    response = await http.post("/credentials/verify", json=body)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["type"].endswith("#PARSING_ERROR")
+
+
 async def test_vc_api_presentation_with_challenge_and_domain(http: httpx.AsyncClient) -> None:
     presentation = di_presentation([sign_di(elm_credential())])
     body = {

@@ -394,10 +394,18 @@ def test_a_jwt_vc_json_takes_missing_members_from_the_registered_claims() -> Non
     assert report.document["expirationDate"] == "2026-03-02T10:30:00Z"
 
 
-def test_a_pasted_json_string_is_read_as_json() -> None:
+@pytest.mark.parametrize("kind", ["credential", "presentation"])
+def test_a_json_string_is_a_parsing_error(kind: str) -> None:
+    """VC API / VCDM 2.0 test suite: a credential serialized into a JSON *string* is not a
+    credential (only a compact JWT may be a string) — PARSING_ERROR, even when well signed."""
     credential = sign_di(vcdm2_credential())
-    report = make_verifier(status_client()).verify_credential(json.dumps(credential))
-    assert report.verified
+    verifier = make_verifier(status_client())
+    verify = verifier.verify_credential if kind == "credential" else verifier.verify_presentation
+    value = json.dumps(credential if kind == "credential" else di_presentation([credential]))
+    with pytest.raises(UnverifiableInputError, match="JSON string") as caught:
+        verify(value)
+    assert caught.value.problem_type.endswith("#PARSING_ERROR")
+    assert make_verifier(status_client()).verify_credential(credential).verified
 
 
 @pytest.mark.parametrize(

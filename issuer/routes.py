@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 DID_JSON = "application/did+ld+json"  # DID Core 1.0 §6.3.1: JSON-LD with @context
+STATUS_LIST_JWT = "application/statuslist+jwt"  # draft-ietf-oauth-status-list §5
 VC_MEDIA_TYPE = "application/vc"  # VCDM 2.0 §6.3: a credential secured with an embedded proof
 _PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
@@ -123,6 +124,27 @@ def build_status_router(status: StatusListService) -> APIRouter:
         if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
             return Response(status_code=304, headers=headers)
         return JSONResponse(published.credential, media_type=media_type, headers=headers)
+
+    @router.get(
+        "/token-status/{list_id}",
+        summary="The same two-bit list as an IETF Status List Token (statuslist+jwt, ES256)",
+        responses={200: {"content": {STATUS_LIST_JWT: {}}}, 304: {"description": "not modified"}},
+    )
+    def status_list_token(
+        list_id: str,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        published = status.published_token(list_id)
+        headers = {
+            **_PUBLIC_HEADERS,
+            "ETag": published.etag,
+            "Cache-Control": f"public, max-age={published.max_age}",
+        }
+        if if_none_match is not None and published.etag in {
+            tag.strip() for tag in if_none_match.split(",")
+        }:
+            return Response(status_code=304, headers=headers)
+        return Response(published.token, media_type=STATUS_LIST_JWT, headers=headers)
 
     return router
 

@@ -35,11 +35,13 @@ from vc_core.status import (
     StatusPurpose,
     TokenStatusList,
 )
+from vc_core.status_token import sign_status_list_token
 
 __all__ = [
     "ELM_STATUS_MESSAGES",
     "CredentialState",
     "PublishedList",
+    "PublishedToken",
     "StatusListService",
 ]
 
@@ -64,6 +66,17 @@ _MESSAGE_VALUE = {
     CredentialState.REVOKED: 1,
     CredentialState.SUSPENDED: 2,
 }
+
+
+@dataclass(frozen=True)
+class PublishedToken:
+    """A signed Status List Token and what HTTP caches need to know about it."""
+
+    token: str
+    etag: str
+    max_age: int
+    version: int
+    issued_at: datetime
 
 
 @dataclass(frozen=True)
@@ -97,11 +110,16 @@ class StatusListService:
         self._validity = validity
         self._clock = clock
         self._published: dict[str, PublishedList] = {}
+        self._tokens: dict[str, PublishedToken] = {}
         self._lock = threading.Lock()
 
     # -- new credentials ----------------------------------------------------------------------
     def list_url(self, list_id: str) -> str:
         return f"{self._base_url}/status/{list_id}"
+
+    def token_url(self, list_id: str) -> str:
+        """Where the same list is served as an IETF Status List Token (SD-JWT VC ``status``)."""
+        return f"{self._base_url}/token-status/{list_id}"
 
     def entry(self, slot: StatusSlot, *, elm: bool) -> dict[str, Any]:
         """The ``credentialStatus`` entry for ``slot`` (with an IRI ``id``, as ELM needs)."""
@@ -183,6 +201,43 @@ class StatusListService:
         ):
             return cached
         return None
+
+    def published_token(self, list_id: str) -> PublishedToken:
+        """The list as a signed Status List Token (``statuslist+jwt``, ES256), cached by
+        version like :meth:`published` (two-bit ``message`` lists only)."""
+        try:
+            version = self._store.version(list_id)
+        except StatusSlotNotFound:
+            raise NotFound(f"no status list {list_id!r}") from None
+        cached = self._tokens.get(list_id)
+        now = self._clock().replace(microsecond=0)
+        if (
+            cached is not None
+            and cached.version == version
+            and now < cached.issued_at + self._validity / 2
+        ):
+            return cached
+        statuses, version = self.token_status_list(list_id)
+        key = self._identity.signing_key(KeyType.P256)
+        token = sign_status_list_token(
+            statuses,
+            key.private_key,
+            uri=self.token_url(list_id),
+            kid=self._identity.verification_method_id(key),
+            iat=now,
+            exp=now + self._validity,
+            ttl=self._ttl,
+            iss=self._identity.did,
+        )
+        published = PublishedToken(
+            token=token,
+            etag=f'"{list_id}.{version}.{int(now.timestamp())}.jwt"',
+            max_age=int(self._ttl.total_seconds()),
+            version=version,
+            issued_at=now,
+        )
+        self._tokens[list_id] = published
+        return published
 
     def token_status_list(self, list_id: str) -> tuple[TokenStatusList, int]:
         """The same statuses as an IETF Token Status List (two-bit ``message`` lists only)."""

@@ -62,7 +62,7 @@ from vc_core.jsonld.canonicalize import (
 )
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import KeyType
-from verifier.ports import StatusListClient, StatusListRetrievalError
+from verifier.ports import StatusListRetrievalError
 from verifier.routes import build_verifier_router
 from verifier.service import Verifier
 
@@ -144,10 +144,26 @@ class _LocalStatusLists:
     """Serves mcred's own status lists from the status service (no HTTP to itself, the same
     signed document ``/status/{id}`` serves); other URLs go to ``fallback``."""
 
-    def __init__(self, base_url: str, status: StatusListService, fallback: StatusListClient):
+    def __init__(
+        self, base_url: str, status: StatusListService, fallback: FetcherStatusListClient
+    ) -> None:
         self._prefix = f"{base_url}/status/"
+        self._token_prefix = f"{base_url}/token-status/"
         self._status = status
         self._fallback = fallback
+
+    def fetch_status_list_token(self, uri: str) -> str:
+        list_id = (
+            uri.removeprefix(self._token_prefix) if uri.startswith(self._token_prefix) else None
+        )
+        if not list_id or any(c in list_id for c in "/?#"):
+            return self._fallback.fetch_status_list_token(uri)
+        try:
+            return self._status.published_token(list_id).token
+        except NotFound:
+            raise StatusListRetrievalError(
+                f"no status list token at {uri}", url=uri, details={"fetch_error": "not_found"}
+            ) from None
 
     def fetch_status_list_credential(
         self, url: str, *, force_fresh: bool = False

@@ -47,7 +47,8 @@ def _ttl_seconds(result: FetchResult) -> float | None:
 
 
 class FetcherStatusListClient:
-    """A :class:`~verifier.ports.StatusListClient` over the guarded fetcher (module doc)."""
+    """A :class:`~verifier.ports.StatusListClient` (and ``StatusListTokenClient``) over the
+    guarded fetcher (module doc)."""
 
     def __init__(self, fetcher: GuardedFetcher) -> None:
         self._fetcher = fetcher
@@ -78,6 +79,10 @@ class FetcherStatusListClient:
                 details={"fetch_error": "not_json_object"},
             )
         return document
+
+    def fetch_status_list_token(self, uri: str) -> str:
+        """The Status List Token at ``uri`` (``application/statuslist+jwt``)."""
+        return _fetch_status_list_token(self._fetcher, uri)
 
 
 class _CallableClock:
@@ -115,3 +120,27 @@ def build_verifier(
         trust_registry=trust_registry,
         canonicalizer=canonicalizer,
     )
+
+
+STATUS_LIST_JWT_ACCEPT = "application/statuslist+jwt"
+
+
+def _fetch_status_list_token(fetcher: GuardedFetcher, uri: str) -> str:
+    """GET a Status List Token (draft-ietf-oauth-status-list §8.1) through the guarded fetcher;
+    the token's own ``exp``/``ttl`` are checked by the verifier."""
+    try:
+        result = fetcher.fetch(uri, accept=STATUS_LIST_JWT_ACCEPT)
+    except FetchError as exc:
+        raise StatusListRetrievalError(
+            f"cannot retrieve the status list token {uri}: {exc.message}",
+            url=uri,
+            details={**exc.details, "fetch_error": exc.code},
+        ) from exc
+    try:
+        return result.body.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise StatusListRetrievalError(
+            f"the status list token at {uri} is not a compact JWT",
+            url=uri,
+            details={"fetch_error": "not_a_jwt"},
+        ) from None

@@ -15,6 +15,7 @@ from vc_core.dids.document import DidDocument
 from vc_core.jose import decode_unverified_header, verify_jwt_vc_json
 from vc_core.proofs.data_integrity import verify_proofs
 from vc_core.status import BitstringStatusList
+from vc_core.status_token import verify_status_list_token
 
 ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
 ISSUANCE: dict[str, Any] = {
@@ -208,3 +209,33 @@ async def test_hosted_partner_did_documents(api: tuple[httpx.AsyncClient, Servic
     assert (await client.get("/partners/granada/did.json")).status_code == 404  # the coordinator
     assert (await client.get("/partners/nobody/did.json")).status_code == 404
     assert (await client.get("/status/no-such-list")).status_code == 404
+
+
+async def test_status_list_token_serves_the_same_bits(
+    api: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, services = api
+    issued = await _issue(client)
+    slot = issued["status"][0]
+    await client.post(
+        f"/api/v1/credentials/{issued['id']}/suspend", json={"reason": "check"}, headers=ADMIN
+    )
+    response = await client.get(f"/token-status/{slot['list']}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/statuslist+jwt")
+    document = DidDocument.parse((await client.get("/.well-known/did.json")).json())
+    kid = decode_unverified_header(response.text)["kid"]
+    key = document.verification_method_for(kid, "assertionMethod").public_key
+    result = verify_status_list_token(
+        response.text,
+        key,
+        allowed_algs=["ES256"],
+        expected_uri=f"http://localhost:8000/token-status/{slot['list']}",
+    )
+    assert result.verified, result.detail
+    assert result.status_list is not None
+    assert result.status_list.get(slot["index"]) == 2  # SUSPENDED, as in the Bitstring list
+    etag = response.headers["etag"]
+    again = await client.get(f"/token-status/{slot['list']}", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert services.verifier is not None

@@ -40,6 +40,7 @@ from issuer.status_lists import StatusListService
 from issuer.vc_api import VcApiIssuer
 from mcred.did_web_resolver import build_did_resolver
 from mcred.http import FetchPolicy, GuardedFetcher
+from mcred.offers import build_offer_router
 from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
 from mcred.storage.key_cipher import KeyEncryptionError, load_kek
@@ -53,6 +54,7 @@ from mcred.storage.sql_records import (
 )
 from mcred.storage.sql_status import SqlStatusListStore
 from mcred.verification import FetcherStatusListClient
+from mcred.wallet import IssuerCredentialSource, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
 from vc_core.jsonld.canonicalize import (
@@ -65,6 +67,15 @@ from vc_core.keys import KeyType
 from verifier.ports import StatusListRetrievalError
 from verifier.routes import build_verifier_router
 from verifier.service import Verifier
+from wallet_bridge.memory import (
+    InMemoryAccessTokenStore,
+    InMemoryNonceStore,
+    InMemoryNotificationStore,
+    InMemoryOfferStore,
+)
+from wallet_bridge.metadata import CredentialIssuerMetadata
+from wallet_bridge.routes import build_wallet_bridge_router
+from wallet_bridge.service import WalletBridge
 
 __all__ = ["DEV_ADMIN_TOKEN", "Services", "build_canonicalizer", "build_services", "create_app"]
 
@@ -91,6 +102,7 @@ class Services:
     canonicalizer: Canonicalizer
     vc_api: VcApiIssuer
     verifier: Verifier
+    wallet_bridge: WalletBridge
     admin_token: str | None = None
     """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
 
@@ -276,6 +288,17 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         canonicalizer=canonicalizer,
         vc_api=vc_api,
         verifier=verifier,
+        wallet_bridge=WalletBridge(
+            CredentialIssuerMetadata(
+                settings.public_url, vct=micro_credential_vct(settings.public_url)
+            ),
+            IssuerCredentialSource(issuer, identity, settings.public_url),
+            # single-process state for now: Redis / SQL stores are the next step
+            offers=InMemoryOfferStore(),
+            tokens=InMemoryAccessTokenStore(),
+            nonces=InMemoryNonceStore(),
+            notifications=InMemoryNotificationStore(),
+        ),
     )
     if bootstrap:
         _bootstrap(services)
@@ -344,4 +367,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     )
     app.include_router(build_verifier_router(services.verifier))
+    app.include_router(build_wallet_bridge_router(services.wallet_bridge))
+    app.include_router(
+        build_offer_router(services.issuer, services.api_keys, services.wallet_bridge)
+    )
     return app

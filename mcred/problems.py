@@ -20,6 +20,7 @@ from vc_core.errors import (
     ModelValidationError,
     VcCoreError,
 )
+from wallet_bridge.errors import WalletBridgeError
 
 __all__ = ["install_problem_handlers", "problem_response"]
 
@@ -75,7 +76,14 @@ async def _issuer_error(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _wallet_bridge_error(_: Request, exc: Exception) -> JSONResponse:
+    """OpenID4VCI errors keep their own wire shape (``error``, ``error_description``)."""
+    assert isinstance(exc, WalletBridgeError)  # noqa: S101 - registered for this type only
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=exc.headers())
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IssuerError, _issuer_error)
+    app.add_exception_handler(WalletBridgeError, _wallet_bridge_error)
     app.add_exception_handler(VcCoreError, _vc_core_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -54,10 +54,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start)")
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes; more than one waits for the wallet bridge's shared state",
+        ),
     ] = 1,
 ) -> None:
     """Run the HTTP service (embedded default: SQLite under MCRED_DATA_DIR, demo alliance)."""
+    if workers > 1:
+        # OpenID4VCI offers, codes and nonces live in process memory until the Redis/SQL
+        # stores land: a code made by one worker would be unknown to the next.
+        console.print(
+            "[red]error[/red]: --workers > 1 needs shared state for the wallet bridge "
+            "(not available yet); run one worker per host for now"
+        )
+        raise typer.Exit(2)
     settings = Settings()
     application = create_app(settings)
     services: Services = application.state.services

@@ -60,23 +60,30 @@ class SqlStatusListStore:
 
         return retry_on_conflict(attempt)
 
+    def _first_open(self, connection: Connection, purpose: str, status_size: int) -> str | None:
+        found: str | None = connection.execute(
+            select(StatusListRow.id)
+            .where(
+                StatusListRow.purpose == purpose,
+                StatusListRow.status_size == status_size,
+                StatusListRow.size == self.layout.size,
+                StatusListRow.allocated < self.layout.capacity,
+            )
+            .order_by(StatusListRow.sequence)
+            .limit(1)
+        ).scalar_one_or_none()
+        return found
+
     def _take_one(self, connection: Connection, purpose: str, status_size: int) -> str:
         """Count one more slot in an open list (the lowest-numbered one), or open a new list."""
         capacity = self.layout.capacity
         while True:
-            open_list = connection.execute(
-                select(StatusListRow.id)
-                .where(
-                    StatusListRow.purpose == purpose,
-                    StatusListRow.status_size == status_size,
-                    StatusListRow.size == self.layout.size,
-                    StatusListRow.allocated < capacity,
-                )
-                .order_by(StatusListRow.sequence)
-                .limit(1)
-            ).scalar_one_or_none()
+            open_list = self._first_open(connection, purpose, status_size)
             if open_list is None:
-                return self._open_list(connection, purpose, status_size)
+                opened = self._open_list(connection, purpose, status_size)
+                if opened is None:
+                    continue  # another worker opened one meanwhile: count a slot in it
+                return opened
             taken = connection.execute(
                 update(StatusListRow)
                 .where(StatusListRow.id == open_list, StatusListRow.allocated < capacity)
@@ -86,10 +93,16 @@ class SqlStatusListStore:
                 return open_list
             # another worker filled the list while we waited for its row: look again
 
-    def _open_list(self, connection: Connection, purpose: str, status_size: int) -> str:
+    def _open_list(self, connection: Connection, purpose: str, status_size: int) -> str | None:
+        """Open list ``max(sequence) + 1``, or None when a list opened by another worker is
+        visible now. The highest sequence is read *before* looking for open lists again: a list
+        committed before that read is seen by the look, one committed after it has our
+        sequence and makes our insert conflict (the attempt is then retried)."""
         last = connection.execute(
             select(func.max(StatusListRow.sequence)).where(StatusListRow.purpose == purpose)
         ).scalar_one_or_none()
+        if self._first_open(connection, purpose, status_size) is not None:
+            return None
         sequence = (last or 0) + 1
         list_id = self.layout.list_id(purpose, sequence)
         now = datetime.now(UTC)

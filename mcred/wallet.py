@@ -8,7 +8,8 @@ may be offered, and a copy of the credential bound to the wallet's key:
   revokes every copy.
 * ``jwt_vc_json`` — the same credential as a VCDM 1.1 JWT (ES256).
 * ``dc+sd-jwt`` — an SD-JWT VC (``vct`` below) whose claims are the Annex I elements as the
-  completeness check reads them; the learner and the grade are selectively disclosable, ``cnf``
+  completeness check reads them (each under its element name, as a list of strings); the
+  learner, the grade and the identity check are selectively disclosable, ``cnf``
   holds the wallet's key, ``status`` points at the record's two-bit list as a Status List Token.
 """
 
@@ -26,7 +27,7 @@ from issuer.service import Issuer
 from issuer.status_lists import CredentialState as IssuerState
 from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
-from vc_core.model.completeness import check_completeness
+from vc_core.model.completeness import AnnexElement, check_completeness
 from vc_core.proofs.data_integrity import add_proof
 from vc_core.sd_jwt_vc import issue_sd_jwt_vc
 from wallet_bridge.errors import CredentialRequestDenied
@@ -40,22 +41,17 @@ from wallet_bridge.ports import CredentialState, HolderKey, OfferableCredential
 __all__ = ["IssuerCredentialSource", "micro_credential_vct"]
 
 _BRIDGE = Principal("wallet-bridge", Role.ADMIN, None, "OpenID4VCI wallet bridge")
-_SD_JWT_CLAIMS = (
-    "learner",
-    "title",
-    "country_of_issuer",
-    "awarding_bodies",
-    "date_of_issue",
-    "learning_outcomes",
-    "workload",
-    "eqf_level",
-    "assessment_type",
-    "form_of_participation",
-    "quality_assurance",
-    "grade",
-    "supervision_and_id_verification",
+# every Annex I element, under its name; the learner, the grade and how identity was checked
+# are selectively disclosable
+_SD_JWT_CLAIMS = tuple(element.value for element in AnnexElement)
+_DISCLOSABLE = tuple(
+    (element.value,)
+    for element in (
+        AnnexElement.LEARNER,
+        AnnexElement.GRADE,
+        AnnexElement.SUPERVISION_AND_ID_VERIFICATION,
+    )
 )
-_DISCLOSABLE = (("learner",), ("grade",), ("supervision_and_id_verification",))
 
 
 def micro_credential_vct(public_url: str) -> str:

@@ -61,6 +61,7 @@ __all__ = [
     "MandateReason",
     "build_mandate",
     "check_mandate_coverage",
+    "coverage_of",
     "declared_mandate",
     "sign_mandate",
     "verify_mandate",
@@ -387,22 +388,42 @@ def check_mandate_coverage(
     Issuing for a body in ``missing`` is refused (specs.md §9.5). A mandate that is not a JSON
     object counts as rejected (``malformed``), it does not raise.
     """
-    valid: dict[str, MandateCheck] = {}
-    rejected: list[MandateCheck] = []
+    checks: list[MandateCheck] = []
     for mandate in mandates:
         if not isinstance(mandate, Mapping):
-            rejected.append(
+            checks.append(
                 MandateCheck(ok=False, reason=MandateReason.MALFORMED, message="not an object")
             )
             continue
-        check = verify_mandate(
-            mandate,
-            resolve_key=resolve_key,
-            coordinator_did=coordinator_did,
-            specification_iri=specification_iri,
-            on=on,
+        checks.append(
+            verify_mandate(
+                mandate,
+                resolve_key=resolve_key,
+                coordinator_did=coordinator_did,
+                specification_iri=specification_iri,
+                on=on,
+            )
         )
-        if not check.ok or check.awarding_body is None:
+    return coverage_of(checks, awarding_body_dids=awarding_body_dids, on=on)
+
+
+def coverage_of(
+    checks: Sequence[MandateCheck], *, awarding_body_dids: Collection[str], on: datetime
+) -> MandateCoverage:
+    """Which awarding bodies hold a mandate valid on ``on``, from mandates already checked.
+
+    A check counts when it passed and its period contains ``on``; the issuer verifies each
+    stored mandate once and asks this on every issuance.
+    """
+    valid: dict[str, MandateCheck] = {}
+    rejected: list[MandateCheck] = []
+    for check in checks:
+        in_period = (
+            check.valid_from is not None
+            and check.valid_until is not None
+            and check.valid_from <= on <= check.valid_until
+        )
+        if not check.ok or check.awarding_body is None or not in_period:
             rejected.append(check)
         elif check.awarding_body in awarding_body_dids:
             valid.setdefault(check.awarding_body, check)

@@ -30,7 +30,13 @@ from issuer.catalogue import (
 )
 from issuer.errors import Conflict, InvalidRequest, MandateMissing, NotFound
 from issuer.identity import IssuerIdentity
-from issuer.mandates import MandateCheck, declared_mandate, sign_mandate, verify_mandate
+from issuer.mandates import (
+    MandateCheck,
+    coverage_of,
+    declared_mandate,
+    sign_mandate,
+    verify_mandate,
+)
 from issuer.ports import (
     AuditEvent,
     AuditLog,
@@ -305,30 +311,18 @@ class Issuer:
         did = self.identity.did
         mc = self._microcredential(view.alliance, issuance)
         on = issuance.result.date_of_issue
-        mandate_ids: list[str] = []
-        missing: list[str] = []
-        for body in (view.dids[p] for p in spec.awarding_bodies if view.dids[p] != did):
-            held = next(
-                (
-                    check
-                    for check in view.mandates.get(spec.id, [])
-                    if check.awarding_body == body
-                    and check.valid_from is not None
-                    and check.valid_until is not None
-                    and check.valid_from <= on <= check.valid_until
-                ),
-                None,
-            )
-            if held is None:
-                missing.append(body)
-            elif held.mandate_id:
-                mandate_ids.append(held.mandate_id)
-        if missing:
+        coverage = coverage_of(
+            view.mandates.get(spec.id, []),
+            awarding_body_dids=[view.dids[p] for p in spec.awarding_bodies if view.dids[p] != did],
+            on=on,
+        )
+        if not coverage.ok:
             raise MandateMissing(
-                f"no valid awarding mandate from {', '.join(missing)} for {spec.id!r} "
+                f"no valid awarding mandate from {', '.join(coverage.missing)} for {spec.id!r} "
                 f"on {on:%Y-%m-%d}",
-                details={"missing": missing},
+                details={"missing": list(coverage.missing)},
             )
+        mandate_ids = [c.mandate_id for c in coverage.valid.values() if c.mandate_id]
         now = self._clock()
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         slot = self.status.allocate_elm(credential_id)

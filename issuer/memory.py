@@ -28,12 +28,14 @@ from issuer.ports import (
     CredentialQuery,
     CredentialRecord,
     IdempotencyConflict,
+    SigningKey,
     StatusListSnapshot,
     StatusSlot,
     StatusSlotNotFound,
+    new_key_fragment,
 )
 from vc_core.errors import KeyFormatError
-from vc_core.keys import b64url_decode, b64url_encode
+from vc_core.keys import KeyType, PrivateKey, b64url_decode, b64url_encode
 
 __all__ = [
     "MINIMUM_STATUS_LIST_SIZE",
@@ -41,6 +43,7 @@ __all__ = [
     "InMemoryAuditLog",
     "InMemoryCatalogueStore",
     "InMemoryCredentialStore",
+    "InMemorySigningKeyStore",
     "InMemoryStatusListStore",
     "StatusListLayout",
     "decode_cursor",
@@ -425,3 +428,37 @@ class InMemoryCatalogueStore:
     def delete(self, kind: str, doc_id: str) -> bool:
         with self._lock:
             return self._documents.pop((kind, doc_id), None) is not None
+
+
+class InMemorySigningKeyStore:
+    """A :class:`~issuer.ports.SigningKeyStore` in memory (tests)."""
+
+    def __init__(self) -> None:
+        self._keys: list[SigningKey] = []
+        self._lock = threading.Lock()
+
+    def list_keys(self) -> list[SigningKey]:
+        with self._lock:
+            return list(self._keys)
+
+    def active(self, key_type: KeyType) -> SigningKey:
+        with self._lock:
+            for key in self._keys:
+                if key.active and key.key_type is key_type:
+                    return key
+            return self._create(key_type)
+
+    def rotate(self, key_type: KeyType) -> SigningKey:
+        now = datetime.now(UTC)
+        with self._lock:
+            self._keys = [
+                replace(k, retired_at=now) if k.active and k.key_type is key_type else k
+                for k in self._keys
+            ]
+            return self._create(key_type)
+
+    def _create(self, key_type: KeyType) -> SigningKey:
+        now = datetime.now(UTC)
+        key = SigningKey(new_key_fragment(key_type, now), PrivateKey.generate(key_type), now)
+        self._keys.append(key)
+        return key

@@ -15,9 +15,8 @@ models or HTTP.
 from __future__ import annotations
 
 import secrets
-import threading
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from vc_core.keys import KeyType, PrivateKey
@@ -33,7 +32,6 @@ __all__ = [
     "CredentialRecord",
     "CredentialStore",
     "IdempotencyConflict",
-    "InMemorySigningKeyStore",
     "SigningKey",
     "SigningKeyStore",
     "StatusListSnapshot",
@@ -82,51 +80,6 @@ class SigningKeyStore(Protocol):
     def rotate(self, key_type: KeyType) -> SigningKey:
         """Retire the active key of ``key_type`` (it keeps verifying) and return a new one."""
         ...
-
-
-class InMemorySigningKeyStore:
-    """A :class:`SigningKeyStore` in memory (tests); persistent stores subclass it.
-
-    A subclass passes the keys it loaded to ``__init__`` and overrides :meth:`_changed`, which
-    runs under the lock after every change.
-    """
-
-    def __init__(self, keys: list[SigningKey] | None = None) -> None:
-        self._keys: list[SigningKey] = list(keys or [])
-        self._lock = threading.Lock()
-
-    def list_keys(self) -> list[SigningKey]:
-        with self._lock:
-            return list(self._keys)
-
-    def active(self, key_type: KeyType) -> SigningKey:
-        with self._lock:
-            for key in self._keys:
-                if key.active and key.key_type is key_type:
-                    return key
-            key = self._create(key_type)
-            self._changed()
-            return key
-
-    def rotate(self, key_type: KeyType) -> SigningKey:
-        now = datetime.now(UTC)
-        with self._lock:
-            self._keys = [
-                replace(k, retired_at=now) if k.active and k.key_type is key_type else k
-                for k in self._keys
-            ]
-            key = self._create(key_type)
-            self._changed()
-            return key
-
-    def _create(self, key_type: KeyType) -> SigningKey:
-        now = datetime.now(UTC)
-        key = SigningKey(new_key_fragment(key_type, now), PrivateKey.generate(key_type), now)
-        self._keys.append(key)
-        return key
-
-    def _changed(self) -> None:
-        """Persist the keys (nothing to do in memory)."""
 
 
 # --- status lists ----------------------------------------------------------------------------

@@ -8,8 +8,7 @@ import pytest
 
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
-from issuer.memory import InMemoryStatusListStore
-from issuer.ports import InMemorySigningKeyStore
+from issuer.memory import InMemorySigningKeyStore, InMemoryStatusListStore
 from issuer.status_lists import CredentialState, StatusListService
 from vc_core.dids.resolver import StaticDidResolver, key_resolver
 from vc_core.proofs.data_integrity import verify_proofs

@@ -25,6 +25,7 @@ from issuer.memory import (
     InMemoryAuditLog,
     InMemoryCatalogueStore,
     InMemoryCredentialStore,
+    InMemorySigningKeyStore,
     InMemoryStatusListStore,
 )
 from issuer.ports import (
@@ -32,7 +33,6 @@ from issuer.ports import (
     AuditLog,
     CatalogueStore,
     CredentialStore,
-    InMemorySigningKeyStore,
     SigningKeyStore,
     StatusListStore,
 )

@@ -53,7 +53,7 @@ from mcred.storage.sql_records import (
     SqlCredentialStore,
 )
 from mcred.storage.sql_status import SqlStatusListStore
-from mcred.verification import FetcherStatusListClient
+from mcred.verification import FetcherStatusListClient, build_verifier
 from mcred.wallet import IssuerCredentialSource, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
@@ -267,10 +267,11 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         status_by_default=settings.vc_api_status,
         did_key=settings.vc_api_issuer_did_key,
     )
-    verifier = Verifier(
+    verifier = build_verifier(
+        fetcher,
         resolver,
-        _LocalStatusLists(settings.public_url, status, FetcherStatusListClient(fetcher)),
         canonicalizer=canonicalizer,
+        local_lists=lambda client: _LocalStatusLists(settings.public_url, status, client),
     )
     api_key_store = SqlApiKeyStore(engine)
     api_keys = ApiKeyService(api_key_store)

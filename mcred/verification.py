@@ -25,7 +25,7 @@ from vc_core.jsonld.canonicalize import Canonicalizer
 from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
 from verifier.policy import VerifierPolicy
-from verifier.ports import Clock, StatusListRetrievalError, TrustRegistry
+from verifier.ports import Clock, StatusListClient, StatusListRetrievalError, TrustRegistry
 from verifier.service import Verifier
 
 __all__ = ["STATUS_LIST_ACCEPT", "FetcherStatusListClient", "build_verifier"]
@@ -107,14 +107,17 @@ def build_verifier(
     policy: VerifierPolicy | None = None,
     trust_registry: TrustRegistry | None = None,
     canonicalizer: Canonicalizer | None = None,
+    local_lists: Callable[[FetcherStatusListClient], StatusListClient] | None = None,
 ) -> Verifier:
     """The verifier of the running service: DIDs through ``resolver`` (did:key/did:jwk locally,
     did:web over ``fetcher``: :func:`mcred.did_web_resolver.build_did_resolver`), status lists
     through ``fetcher``. ``clock`` is a :class:`~verifier.ports.Clock` or a ``() -> datetime``;
-    ``canonicalizer`` the JSON-LD engine (e.g. one that also pins the test-suite contexts)."""
+    ``canonicalizer`` the JSON-LD engine (e.g. one that also pins the test-suite contexts);
+    ``local_lists`` wraps the fetching client to answer the service's own lists directly."""
+    client = FetcherStatusListClient(fetcher)
     return Verifier(
         resolver,
-        FetcherStatusListClient(fetcher),
+        local_lists(client) if local_lists else client,
         policy=policy,
         clock=_as_clock(clock),
         trust_registry=trust_registry,

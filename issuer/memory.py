@@ -280,9 +280,10 @@ class _IdempotencyKey:
 
 
 class InMemoryCredentialStore:
-    """A :class:`issuer.ports.CredentialStore` in memory."""
+    """A :class:`issuer.ports.CredentialStore` in memory; ``issued`` events go to ``audit``."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit: InMemoryAuditLog | None = None) -> None:
+        self._audit = audit if audit is not None else InMemoryAuditLog()
         self._records: dict[str, CredentialRecord] = {}
         self._keys: dict[str, _IdempotencyKey] = {}
         self._lock = threading.Lock()
@@ -299,7 +300,13 @@ class InMemoryCredentialStore:
                 raise IdempotencyConflict(f"the request with idempotency key {key!r} is running")
             return held.credential_id
 
-    def add(self, record: CredentialRecord, idempotency_key: str | None = None) -> None:
+    def add(
+        self,
+        record: CredentialRecord,
+        idempotency_key: str | None = None,
+        *,
+        issued: AuditEvent | None = None,
+    ) -> None:
         stored = replace(
             record, issued_at=_utc(record.issued_at), documents=_json_copy(record.documents)
         )
@@ -314,6 +321,8 @@ class InMemoryCredentialStore:
                     )
                 held.credential_id = record.id
             self._records[record.id] = stored
+            if issued is not None:
+                self._audit.append(issued)
 
     def release_idempotency_key(self, key: str) -> None:
         with self._lock:

@@ -200,8 +200,16 @@ class CredentialStore(Protocol):
         """
         ...
 
-    def add(self, record: CredentialRecord, idempotency_key: str | None = None) -> None:
-        """Store a new record (and complete the idempotency key, in the same transaction)."""
+    def add(
+        self,
+        record: CredentialRecord,
+        idempotency_key: str | None = None,
+        *,
+        issued: AuditEvent | None = None,
+    ) -> None:
+        """Store a new record; complete the idempotency key and append ``issued`` to the audit
+        log of the same storage, all in one transaction (no record without its event).
+        :class:`ValueError` when a record with this id is stored already."""
         ...
 
     def release_idempotency_key(self, key: str) -> None:

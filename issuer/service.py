@@ -288,9 +288,10 @@ class Issuer:
             if idempotency_key is not None:
                 self._credentials.release_idempotency_key(idempotency_key)
             raise
-        self._credentials.add(record, idempotency_key)
-        self._audit.append(
-            AuditEvent(record.id, "issued", principal.actor, record.issued_at, None, None)
+        self._credentials.add(
+            record,
+            idempotency_key,
+            issued=AuditEvent(record.id, "issued", principal.actor, record.issued_at, None, None),
         )
         return IssuedCredential(record, CredentialState.ACTIVE)
 

@@ -429,20 +429,18 @@ class VcApiIssuer:
             documents={"ldp_vc": secured},
             holder_id=subject.get("id") if isinstance(subject.get("id"), str) else None,
         )
+        issued = AuditEvent(
+            record_id,
+            "issued",
+            principal.actor,
+            now,
+            None,
+            {"via": "vc-api", "cryptosuite": suite_name, "issuer": signer.did},
+        )
         try:
-            self._credentials.add(record)
+            self._credentials.add(record, issued=issued)
         except ValueError:
             raise Conflict(f"a credential with id {record_id!r} was already issued") from None
-        self._audit.append(
-            AuditEvent(
-                record_id,
-                "issued",
-                principal.actor,
-                now,
-                None,
-                {"via": "vc-api", "cryptosuite": suite_name, "issuer": signer.did},
-            )
-        )
         return secured
 
     def _record_id(self, options: Mapping[str, Any], credential: Mapping[str, Any]) -> str:

@@ -82,6 +82,8 @@ __all__ = ["DEV_ADMIN_TOKEN", "Services", "build_canonicalizer", "build_services
 DEV_KEK_FILE = Path(__file__).resolve().parent.parent / "keys" / "dev-key-encryption-key"
 DEV_ADMIN_TOKEN = "mcred_dev_admin_token_for_local_development_only"  # noqa: S105 - dev only
 """The admin token ``make run`` prints in development when no bootstrap key is configured."""
+STATUS_RESERVATION = 64
+"""Status slots a worker reserves at once (mcred.storage.sql_status: one list lock per 64)."""
 _SYSTEM = Principal("system", Role.ADMIN, None, "start-up")
 
 
@@ -242,7 +244,9 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
     fetcher = GuardedFetcher(FetchPolicy.from_settings(settings))
     resolver = _LocalIdentities(did, identity, hosted_partner, build_did_resolver(fetcher))
     status = StatusListService(
-        SqlStatusListStore(engine, size=settings.status_list_size), identity, settings.public_url
+        SqlStatusListStore(engine, size=settings.status_list_size, reserve=STATUS_RESERVATION),
+        identity,
+        settings.public_url,
     )
     credentials = SqlCredentialStore(engine)
     audit = SqlAuditLog(engine)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from wallet_bridge.ports import (
     AccessToken,
+    DeferredTransaction,
     Offer,
     PreAuthorizedGrant,
     RedeemOutcome,
@@ -23,6 +24,7 @@ from wallet_bridge.ports import (
 __all__ = [
     "Clock",
     "InMemoryAccessTokenStore",
+    "InMemoryDeferredStore",
     "InMemoryNonceStore",
     "InMemoryNotificationStore",
     "InMemoryOfferStore",
@@ -135,3 +137,28 @@ class InMemoryNotificationStore:
             if found is None or found[1] <= self._clock():
                 return None
             return found[0]
+
+
+class InMemoryDeferredStore:
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._transactions: dict[str, DeferredTransaction] = {}
+
+    def put(self, transaction: DeferredTransaction) -> None:
+        with self._lock:
+            self._transactions[transaction.transaction_id] = transaction
+
+    def get(self, transaction_id: str) -> DeferredTransaction | None:
+        with self._lock:
+            found = self._transactions.get(transaction_id)
+            if found is None or found.expires_at <= self._clock():
+                return None
+            return found
+
+    def take(self, transaction_id: str) -> DeferredTransaction | None:
+        with self._lock:
+            found = self._transactions.pop(transaction_id, None)
+            if found is None or found.expires_at <= self._clock():
+                return None
+            return found

@@ -8,6 +8,8 @@
 * :class:`AccessTokenStore` — bearer access tokens bound to one offered credential (§6.2).
 * :class:`NonceStore` — ``c_nonce`` values (§7), consumed once.
 * :class:`NotificationStore` — ``notification_id`` → credential, for notifications (§11).
+* :class:`DeferredStore` — ``transaction_id`` → a credential request that waits for approval (§9);
+  :meth:`DeferredStore.take` consumes it atomically when the credential is handed out.
 
 Every store checks expiry against its own clock (Redis: key TTLs; SQL: ``expires_at`` columns).
 In-memory versions live in :mod:`wallet_bridge.memory`.
@@ -28,6 +30,8 @@ __all__ = [
     "AccessTokenStore",
     "CredentialSource",
     "CredentialState",
+    "DeferredStore",
+    "DeferredTransaction",
     "HolderKey",
     "NonceStore",
     "NotificationEvent",
@@ -43,6 +47,8 @@ __all__ = [
 
 class CredentialState(enum.StrEnum):
     ACTIVE = "active"
+    PENDING = "pending"
+    """Issued but held (awaiting the coordinator's approval): delivered by the deferred flow."""
     REVOKED = "revoked"
 
 
@@ -181,4 +187,31 @@ class NotificationStore(Protocol):
 
     def credential_of(self, notification_id: str) -> str | None:
         """The credential a live notification id was handed out for, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeferredTransaction:
+    """A Credential Request answered with ``transaction_id`` (§8.3, §9): what to issue, to which
+    proven holder keys, once the credential may be delivered. ``access_token`` is the token the
+    Deferred Credential Request must present (§9.1)."""
+
+    transaction_id: str
+    credential_id: str
+    configuration_id: str
+    holders: tuple[HolderKey, ...]
+    access_token: str
+    expires_at: datetime
+
+
+class DeferredStore(Protocol):
+    def put(self, transaction: DeferredTransaction) -> None: ...
+
+    def get(self, transaction_id: str) -> DeferredTransaction | None:
+        """The live transaction, unchanged, or None when unknown, taken or expired."""
+        ...
+
+    def take(self, transaction_id: str) -> DeferredTransaction | None:
+        """Atomically delete a live transaction and return it; None when unknown, already taken
+        or expired (two concurrent takers: exactly one gets it)."""
         ...

@@ -14,9 +14,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from issuer.memory import decode_cursor, encode_cursor
 from issuer.ports import (
@@ -125,13 +137,23 @@ class SqlCredentialStore:
             raise IdempotencyConflict(f"the request with idempotency key {key!r} is running")
         return credential_id
 
-    def add(self, record: CredentialRecord, idempotency_key: str | None = None) -> None:
+    def add(
+        self,
+        record: CredentialRecord,
+        idempotency_key: str | None = None,
+        *,
+        issued: AuditEvent | None = None,
+    ) -> None:
+        try:
+            self._add(record, idempotency_key, issued)
+        except IntegrityError:
+            raise ValueError(f"credential {record.id!r} is already stored") from None
+
+    def _add(
+        self, record: CredentialRecord, idempotency_key: str | None, issued: AuditEvent | None
+    ) -> None:
+        # one transaction, no look-before: the primary key refuses a second record with the id
         with write_transaction(self._engine) as connection:
-            exists = connection.execute(
-                select(CredentialRow.id).where(CredentialRow.id == record.id)
-            ).first()
-            if exists is not None:
-                raise ValueError(f"credential {record.id!r} is already stored")
             if idempotency_key is not None:
                 completed = connection.execute(
                     update(IdempotencyKeyRow)
@@ -158,6 +180,8 @@ class SqlCredentialStore:
                     documents=record.documents,
                 )
             )
+            if issued is not None:
+                connection.execute(_audit_insert(issued))
 
     def release_idempotency_key(self, key: str) -> None:
         with write_transaction(self._engine) as connection:
@@ -211,6 +235,17 @@ class SqlCredentialStore:
 # --- audit -----------------------------------------------------------------------------------
 
 
+def _audit_insert(event: AuditEvent) -> Insert:
+    return insert(AuditEventRow).values(
+        credential_id=event.credential_id,
+        action=event.action,
+        actor=event.actor,
+        at=event.at,
+        reason=event.reason,
+        details=event.details,
+    )
+
+
 class SqlAuditLog:
     """A :class:`issuer.ports.AuditLog` in SQL: append and read, nothing else."""
 
@@ -219,16 +254,7 @@ class SqlAuditLog:
 
     def append(self, event: AuditEvent) -> None:
         with write_transaction(self._engine) as connection:
-            connection.execute(
-                insert(AuditEventRow).values(
-                    credential_id=event.credential_id,
-                    action=event.action,
-                    actor=event.actor,
-                    at=event.at,
-                    reason=event.reason,
-                    details=event.details,
-                )
-            )
+            connection.execute(_audit_insert(event))
 
     def events(self, credential_id: str) -> list[AuditEvent]:
         with read_transaction(self._engine) as connection:

@@ -19,12 +19,13 @@ class AllocationJob:
     size: int
     fill: float
     out: Path
+    reserve: int = 1
 
 
 def allocate_slots(job: AllocationJob, start: Any) -> None:
     """Wait for every worker, allocate ``count`` slots, write what was handed out to ``out``."""
     engine = create_engine_for(job.url)
-    store = SqlStatusListStore(engine, size=job.size, fill=job.fill)
+    store = SqlStatusListStore(engine, size=job.size, fill=job.fill, reserve=job.reserve)
     start.wait(timeout=120)
     handed_out = []
     for n in range(job.count):

@@ -83,7 +83,8 @@ class Backend:
 
     def credentials(self) -> CredentialStore:
         if self.engine is None:
-            store: CredentialStore = self._once("credentials", InMemoryCredentialStore)
+            log = self._once("audit", InMemoryAuditLog)
+            store: CredentialStore = self._once("credentials", lambda: InMemoryCredentialStore(log))
             return store
         return SqlCredentialStore(self.engine)
 

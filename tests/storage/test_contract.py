@@ -230,6 +230,19 @@ def test_a_record_is_stored_once(backend: Backend) -> None:
     assert store.get(_record(1).id) == _record(1)
 
 
+def test_a_record_and_its_issued_event_are_stored_together(backend: Backend) -> None:
+    store, log = backend.credentials(), backend.audit()
+    record = _record(7)
+    event = AuditEvent(record.id, "issued", "admin:k1", record.issued_at, None, {"via": "test"})
+    store.add(record, issued=event)
+    assert log.events(record.id) == [event]
+    again = AuditEvent(record.id, "issued", "admin:k2", record.issued_at, None, None)
+    with pytest.raises(ValueError, match="already stored"):
+        store.add(_record(7, learner_ref="someone-else"), issued=again)
+    assert log.events(record.id) == [event]  # the refused add left no event behind
+    assert store.get(record.id) == record
+
+
 def test_idempotency_key_lifecycle(backend: Backend) -> None:
     store = backend.credentials()
     assert store.claim_idempotency_key("key-1", "fp-a") is None

@@ -17,7 +17,8 @@ from mcred.storage import migrations
 from mcred.storage.key_cipher import KeyEncryptionError
 from mcred.storage.sql import create_engine_for, normalise_url, upgrade_database
 from mcred.storage.sql_keys import SqlSigningKeyStore
-from mcred.storage.tables import SigningKeyRow, metadata
+from mcred.storage.sql_status import RESERVED, SqlStatusListStore
+from mcred.storage.tables import SigningKeyRow, StatusEntryRow, StatusListRow, metadata
 from tests.storage.conftest import KEK, Backend
 from vc_core.keys import KeyType, b64url_encode
 
@@ -159,3 +160,24 @@ def test_a_key_moved_to_another_owner_does_not_open(sql_backend: Backend) -> Non
         connection.execute(update(SigningKeyRow).values(owner="coordinator"))
     with pytest.raises(KeyEncryptionError):
         SqlSigningKeyStore(engine, "coordinator", KEK)
+
+
+def test_reserved_slots_behave_as_allocated_ones(sql_backend: Backend) -> None:
+    """A reserving store hands out distinct random slots from one reservation, binds each to its
+    credential, and statuses work on them as on slots allocated one by one."""
+    store = SqlStatusListStore(sql_backend.sql(), reserve=8)
+    slots = [store.allocate("revocation", 1, f"c-{n}") for n in range(20)]
+    assert len({(s.list_id, s.index) for s in slots}) == 20
+    with sql_backend.sql().connect() as connection:
+        rows = dict(
+            connection.execute(select(StatusEntryRow.idx, StatusEntryRow.credential_id)).all()
+        )
+        allocated = connection.execute(select(StatusListRow.allocated)).scalar_one()
+    assert allocated == 24 == len(rows)  # three reservations of eight
+    assert sorted(rows[s.index] for s in slots) == sorted(f"c-{n}" for n in range(20))
+    assert sum(1 for holder in rows.values() if holder == RESERVED) == 4
+    assert store.set_status(slots[3], 1) == 0
+    assert store.get_status(slots[3]) == 1
+    assert store.snapshot(slots[3].list_id).nonzero == ((slots[3].index, 1),)
+    with pytest.raises(ValueError, match="at least 1"):
+        SqlStatusListStore(sql_backend.sql(), reserve=0)

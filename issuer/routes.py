@@ -211,6 +211,7 @@ def build_admin_router(issuer: Issuer, api_keys: ApiKeyService, keys: ApiKeyStor
             body.issuance(),
             formats=body.formats,
             idempotency_key=idempotency_key,
+            hold=body.hold,
         )
         return out(issued)
 

@@ -37,9 +37,14 @@ class IssueRequest(Issuance):
 
     alliance: str = Field(min_length=1, max_length=64, examples=["arqus"])
     formats: list[Format] = Field(default_factory=_default_formats, min_length=1, max_length=2)
+    hold: bool = Field(
+        False,
+        description="Issue it suspended, awaiting approval: a wallet redeeming an offer gets it "
+        "by the OpenID4VCI deferred flow once the credential is reinstated",
+    )
 
     def issuance(self) -> Issuance:
-        return Issuance.model_validate(self.model_dump(exclude={"alliance", "formats"}))
+        return Issuance.model_validate(self.model_dump(exclude={"alliance", "formats", "hold"}))
 
 
 class StatusChange(BaseModel):

@@ -57,6 +57,7 @@ from vc_core.proofs.data_integrity import add_proof
 
 __all__ = [
     "FORMATS",
+    "HOLD_REASON",
     "KIND_MANDATE_CREDENTIAL",
     "IssuedCredential",
     "Issuer",
@@ -95,12 +96,20 @@ class IssuedCredential:
     state: CredentialState
 
 
-def _fingerprint(alliance_id: str, issuance: Issuance, formats: Iterable[str]) -> str:
-    body = {
+HOLD_REASON = "held at issuance: awaiting the coordinator's approval"
+"""The suspension reason of a credential issued with ``hold`` (reinstating it approves it)."""
+
+
+def _fingerprint(
+    alliance_id: str, issuance: Issuance, formats: Iterable[str], *, hold: bool = False
+) -> str:
+    body: dict[str, Any] = {
         "alliance": alliance_id,
         "formats": sorted(formats),
         "issuance": issuance.model_dump(mode="json"),
     }
+    if hold:  # (absent when off: keys stored before holds existed keep their fingerprints)
+        body["hold"] = True
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -266,8 +275,13 @@ class Issuer:
         *,
         formats: Iterable[str] = ("ldp_vc",),
         idempotency_key: str | None = None,
+        hold: bool = False,
     ) -> IssuedCredential:
-        """Issue one joint micro-credential (validate, check mandates, allocate, sign, store)."""
+        """Issue one joint micro-credential (validate, check mandates, allocate, sign, store).
+
+        ``hold`` issues it suspended, awaiting the coordinator's approval (:data:`HOLD_REASON`):
+        an offer redeemed meanwhile is answered by the deferred flow, and :meth:`reinstate`
+        releases it."""
         principal.require_alliance(alliance_id)
         wanted = tuple(dict.fromkeys(formats))
         unknown = [f for f in wanted if f not in FORMATS]
@@ -276,7 +290,7 @@ class Issuer:
         if idempotency_key is not None:
             try:
                 existing = self._credentials.claim_idempotency_key(
-                    idempotency_key, _fingerprint(alliance_id, issuance, wanted)
+                    idempotency_key, _fingerprint(alliance_id, issuance, wanted, hold=hold)
                 )
             except IdempotencyConflict as exc:
                 raise Conflict(str(exc) or "idempotency key conflict") from exc
@@ -293,6 +307,8 @@ class Issuer:
             idempotency_key,
             issued=AuditEvent(record.id, "issued", principal.actor, record.issued_at, None, None),
         )
+        if hold:
+            return self.suspend(principal, record.id, HOLD_REASON)
         return IssuedCredential(record, CredentialState.ACTIVE)
 
     def _issue(

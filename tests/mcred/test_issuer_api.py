@@ -239,3 +239,31 @@ async def test_status_list_token_serves_the_same_bits(
     again = await client.get(f"/token-status/{slot['list']}", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert services.verifier is not None
+
+
+async def test_a_held_credential_is_issued_suspended_until_approved(
+    api: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, _ = api
+    held = await _issue(client, hold=True)
+    assert held["state"] == "suspended"
+    events = (await client.get(f"/api/v1/credentials/{held['id']}/events", headers=ADMIN)).json()
+    assert [e["action"] for e in events] == ["issued", "suspended"]
+    assert "approval" in events[1]["reason"]
+    assert await _status_value(client, held["status"][0]) == 2  # ELM two-bit: 2 = suspended
+    approved = await client.post(
+        f"/api/v1/credentials/{held['id']}/reinstate",
+        json={"reason": "approved by the board"},
+        headers=ADMIN,
+    )
+    assert approved.status_code == 200
+    assert approved.json()["state"] == "active"
+    assert await _status_value(client, held["status"][0]) == 0
+    # hold is part of what an idempotency key promises
+    headers = {**ADMIN, "Idempotency-Key": "held-1"}
+    first = await client.post(
+        "/api/v1/credentials", json={**ISSUANCE, "hold": True}, headers=headers
+    )
+    assert first.status_code == 201
+    other = await client.post("/api/v1/credentials", json=ISSUANCE, headers=headers)
+    assert other.status_code == 409

@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from issuer.ports import (
@@ -272,6 +272,10 @@ class InMemoryStatusListStore:
 # --- credentials and idempotency -------------------------------------------------------------
 
 
+CLAIM_TIMEOUT = timedelta(minutes=10)
+"""After this, an unfinished idempotency claim is abandoned and may be taken over."""
+
+
 @dataclass
 class _IdempotencyKey:
     fingerprint: str
@@ -282,7 +286,13 @@ class _IdempotencyKey:
 class InMemoryCredentialStore:
     """A :class:`issuer.ports.CredentialStore` in memory; ``issued`` events go to ``audit``."""
 
-    def __init__(self, audit: InMemoryAuditLog | None = None) -> None:
+    def __init__(
+        self,
+        audit: InMemoryAuditLog | None = None,
+        *,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
+    ) -> None:
+        self.claim_timeout = claim_timeout
         self._audit = audit if audit is not None else InMemoryAuditLog()
         self._records: dict[str, CredentialRecord] = {}
         self._keys: dict[str, _IdempotencyKey] = {}
@@ -291,8 +301,14 @@ class InMemoryCredentialStore:
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
         with self._lock:
             held = self._keys.get(key)
-            if held is None:
-                self._keys[key] = _IdempotencyKey(fingerprint, None, datetime.now(UTC))
+            now = datetime.now(UTC)
+            abandoned = (
+                held is not None
+                and held.credential_id is None
+                and held.created_at <= now - self.claim_timeout
+            )
+            if held is None or abandoned:
+                self._keys[key] = _IdempotencyKey(fingerprint, None, now)
                 return None
             if held.fingerprint != fingerprint:
                 raise IdempotencyConflict(f"idempotency key {key!r} was used for another request")

@@ -196,7 +196,9 @@ class CredentialStore(Protocol):
         Returns the credential id already issued under the key (replay: answer with it), or
         ``None`` when the caller now owns the key and must issue. Raises
         :class:`IdempotencyConflict` when the key belongs to a different request or to one
-        still in progress. Atomic across workers.
+        still in progress. Atomic across workers. A claim still unfinished after the store's
+        ``claim_timeout`` is abandoned (its process died mid-issuance, nothing was stored):
+        the next claimer takes it over, with its own fingerprint.
         """
         ...
 

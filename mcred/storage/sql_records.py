@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from issuer.memory import decode_cursor, encode_cursor
+from issuer.memory import CLAIM_TIMEOUT, decode_cursor, encode_cursor
 from issuer.ports import (
     ApiKey,
     AuditEvent,
@@ -109,8 +109,9 @@ def _record(row: tuple[Any, ...]) -> CredentialRecord:
 class SqlCredentialStore:
     """A :class:`issuer.ports.CredentialStore` in SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, claim_timeout: timedelta = CLAIM_TIMEOUT) -> None:
         self._engine = engine
+        self.claim_timeout = claim_timeout
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
         while True:
@@ -122,6 +123,17 @@ class SqlCredentialStore:
                     .returning(IdempotencyKeyRow.key)
                 ).first()
                 if claimed is not None:
+                    return None
+                taken_over = connection.execute(  # an abandoned claim (its holder died)
+                    update(IdempotencyKeyRow)
+                    .where(
+                        IdempotencyKeyRow.key == key,
+                        IdempotencyKeyRow.credential_id.is_(None),
+                        IdempotencyKeyRow.created_at <= datetime.now(UTC) - self.claim_timeout,
+                    )
+                    .values(fingerprint=fingerprint, created_at=datetime.now(UTC))
+                )
+                if taken_over.rowcount == 1:
                     return None
                 held = connection.execute(
                     select(IdempotencyKeyRow.fingerprint, IdempotencyKeyRow.credential_id).where(

@@ -259,6 +259,20 @@ def test_idempotency_key_lifecycle(backend: Backend) -> None:
     assert store.claim_idempotency_key("key-1", "fp-a") == _record(1).id
 
 
+def test_an_abandoned_claim_is_taken_over(backend: Backend) -> None:
+    """A claim whose holder died mid-issuance (nothing stored) does not block its key forever."""
+    store = backend.credentials()
+    assert store.claim_idempotency_key("key-9", "fp-a") is None
+    with pytest.raises(IdempotencyConflict, match="running"):
+        store.claim_idempotency_key("key-9", "fp-a")  # within the timeout: still running
+    store.claim_timeout = timedelta(0)  # type: ignore[attr-defined]
+    assert store.claim_idempotency_key("key-9", "fp-b") is None  # taken over, new fingerprint
+    store.add(_record(9), idempotency_key="key-9")
+    assert store.claim_idempotency_key("key-9", "fp-b") == _record(9).id
+    with pytest.raises(IdempotencyConflict, match="another request"):
+        store.claim_idempotency_key("key-9", "fp-a")  # a completed key is never taken over
+
+
 def test_a_released_key_can_be_claimed_again(backend: Backend) -> None:
     store = backend.credentials()
     assert store.claim_idempotency_key("key-2", "fp-a") is None

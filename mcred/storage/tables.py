@@ -15,6 +15,16 @@ Tables::
     api_keys          bearer API keys: public id, hash of the secret, role
     catalogue         alliances, partners, specifications, mandates as JSON documents
     signing_keys      every identity's signing keys, private keys AES-256-GCM sealed
+
+    oid4vci_offers         the wallet bridge's short-lived state (OpenID4VCI 1.0), each row
+    oid4vci_grants         with an ``expires_at`` (indexed: expired rows are pruned cheaply):
+    oid4vci_access_tokens  offers, pre-authorized code grants, access tokens, ``c_nonce``
+    oid4vci_nonces         values, notification ids and deferred transactions
+    oid4vci_notifications
+    oid4vci_deferred
+
+    oid4vp_requests        OpenID4VP presentation requests (the record as JSON), unique
+                           ``state``, the single answer (``answered_at`` NULL until answered)
 """
 
 from __future__ import annotations
@@ -48,6 +58,13 @@ __all__ = [
     "CatalogueRow",
     "CredentialRow",
     "IdempotencyKeyRow",
+    "Oid4vciAccessTokenRow",
+    "Oid4vciDeferredRow",
+    "Oid4vciGrantRow",
+    "Oid4vciNonceRow",
+    "Oid4vciNotificationRow",
+    "Oid4vciOfferRow",
+    "Oid4vpRequestRow",
     "SigningKeyRow",
     "StatusEntryRow",
     "StatusListRow",
@@ -245,3 +262,87 @@ class SigningKeyRow(Base):
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- wallet bridge (OpenID4VCI): short-lived, single-use state -------------------------------
+
+
+class Oid4vciOfferRow(Base):
+    """A credential offer (§4.1.1) served by reference until it expires or its code is used."""
+
+    __tablename__ = "oid4vci_offers"
+
+    offer_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255))
+    offer: Mapped[dict[str, Any]] = mapped_column(SignedDocument)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Oid4vciGrantRow(Base):
+    """A ``pre-authorized_code`` (§3.5); ``tx_code_digest`` NULL when the offer asks no PIN."""
+
+    __tablename__ = "oid4vci_grants"
+
+    code: Mapped[str] = mapped_column(String(255), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(String(255))
+    credential_id: Mapped[str] = mapped_column(String(255))
+    configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    tx_code_digest: Mapped[str | None] = mapped_column(String(255))
+    attempts_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Oid4vciAccessTokenRow(Base):
+    __tablename__ = "oid4vci_access_tokens"
+
+    token: Mapped[str] = mapped_column(String(255), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255))
+    configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Oid4vciNonceRow(Base):
+    __tablename__ = "oid4vci_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Oid4vciNotificationRow(Base):
+    __tablename__ = "oid4vci_notifications"
+
+    notification_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Oid4vciDeferredRow(Base):
+    """A deferred credential transaction (§9); ``holders`` lists the proven keys as
+    ``{"did", "jwk"}`` objects (public JWKs only)."""
+
+    __tablename__ = "oid4vci_deferred"
+
+    transaction_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255))
+    configuration_id: Mapped[str] = mapped_column(String(255))
+    holders: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    access_token: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# --- verifier (OpenID4VP): presentation requests and their single answer ---------------------
+
+
+class Oid4vpRequestRow(Base):
+    """A presentation request (``record``: the :class:`PresentationRequestRecord` as JSON) and
+    its one answer (``answer`` as JSON, ``answered_at`` NULL while pending); kept until an hour
+    (the store's retention) after ``expires_at``."""
+
+    __tablename__ = "oid4vp_requests"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str] = mapped_column(String(255), unique=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)

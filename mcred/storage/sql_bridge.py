@@ -1,0 +1,350 @@
+"""The wallet bridge's short-lived state in SQL (SQLite or PostgreSQL), shared by every worker.
+
+Implements the stores of :mod:`wallet_bridge.ports` exactly as :mod:`wallet_bridge.memory` does,
+with expiry checked against an injectable clock (each row has an ``expires_at``).
+
+Single use without read-then-delete races:
+
+* consuming (a ``c_nonce``, a deferred transaction) is one ``DELETE … WHERE key AND
+  expires_at > now`` (``RETURNING`` the row where it is needed): of two concurrent consumers the
+  database lets exactly one delete the row, the other deletes nothing;
+* :meth:`SqlOfferStore.redeem` runs in one write transaction whose changes are conditional: a
+  matching tx_code digest deletes the grant (``DELETE … RETURNING``; nothing deleted means a
+  concurrent request won), a wrong one decrements ``attempts_left`` in place
+  (``UPDATE … SET attempts_left = attempts_left - 1 RETURNING``) and deletes the grant when it
+  reaches zero. The digest and the expiry of a grant never change, so reading them first is safe.
+  On SQLite the write transaction holds the database lock from its start (``BEGIN IMMEDIATE``);
+  on PostgreSQL a second writer of the same row waits for the first and then finds it gone.
+
+Expired rows are pruned by ``put``: at most :data:`PRUNE_BATCH` rows of that table a call, rows
+locked by others skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), along the ``expires_at``
+index.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute
+
+from mcred.storage.bridge_json import holders_from_json, holders_to_json
+from mcred.storage.sql import read_transaction, write_transaction
+from mcred.storage.tables import (
+    Oid4vciAccessTokenRow,
+    Oid4vciDeferredRow,
+    Oid4vciGrantRow,
+    Oid4vciNonceRow,
+    Oid4vciNotificationRow,
+    Oid4vciOfferRow,
+)
+from wallet_bridge.memory import Clock, system_clock
+from wallet_bridge.ports import (
+    AccessToken,
+    DeferredTransaction,
+    Offer,
+    PreAuthorizedGrant,
+    RedeemOutcome,
+    RedeemResult,
+)
+
+__all__ = [
+    "PRUNE_BATCH",
+    "SqlAccessTokenStore",
+    "SqlDeferredStore",
+    "SqlNonceStore",
+    "SqlNotificationStore",
+    "SqlOfferStore",
+]
+
+PRUNE_BATCH = 256
+"""At most this many expired rows are deleted by one ``put`` (the rest by the next ones)."""
+
+
+def _upsert(
+    connection: Connection, key: InstrumentedAttribute[str], values: dict[str, Any]
+) -> None:
+    """Insert ``values``, or replace the row with the same ``key`` (``put`` overwrites)."""
+    dialect_insert: Any = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(key.class_).values(**values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[key.key],
+            set_={name: statement.excluded[name] for name in values if name != key.key},
+        )
+    )
+
+
+def _prune(
+    connection: Connection,
+    key: InstrumentedAttribute[str],
+    expires_at: InstrumentedAttribute[datetime],
+    now: datetime,
+) -> None:
+    expired = (
+        select(key)
+        .where(expires_at <= now)
+        .order_by(expires_at)
+        .limit(PRUNE_BATCH)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock
+    )
+    connection.execute(delete(key.class_).where(key.in_(expired.scalar_subquery())))
+
+
+# --- offers and pre-authorized code grants ---------------------------------------------------
+
+
+def _grant(row: Any, attempts_left: int | None = None) -> PreAuthorizedGrant:
+    return PreAuthorizedGrant(
+        code=row.code,
+        offer_id=row.offer_id,
+        credential_id=row.credential_id,
+        configuration_ids=tuple(row.configuration_ids),
+        tx_code_digest=row.tx_code_digest,
+        attempts_left=row.attempts_left if attempts_left is None else attempts_left,
+        expires_at=row.expires_at,
+    )
+
+
+class SqlOfferStore:
+    """Credential offers and their grants; :meth:`redeem` is one conditional transaction."""
+
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
+        with write_transaction(self._engine) as connection:
+            _prune(connection, Oid4vciOfferRow.offer_id, Oid4vciOfferRow.expires_at, self._clock())
+            _prune(connection, Oid4vciGrantRow.code, Oid4vciGrantRow.expires_at, self._clock())
+            _upsert(
+                connection,
+                Oid4vciOfferRow.offer_id,
+                {
+                    "offer_id": offer.offer_id,
+                    "credential_id": offer.credential_id,
+                    "offer": dict(offer.offer),
+                    "expires_at": offer.expires_at,
+                },
+            )
+            _upsert(
+                connection,
+                Oid4vciGrantRow.code,
+                {
+                    "code": grant.code,
+                    "offer_id": grant.offer_id,
+                    "credential_id": grant.credential_id,
+                    "configuration_ids": list(grant.configuration_ids),
+                    "tx_code_digest": grant.tx_code_digest,
+                    "attempts_left": grant.attempts_left,
+                    "expires_at": grant.expires_at,
+                },
+            )
+
+    def get_offer(self, offer_id: str) -> Offer | None:
+        with read_transaction(self._engine) as connection:
+            row = connection.execute(
+                select(Oid4vciOfferRow).where(
+                    Oid4vciOfferRow.offer_id == offer_id,
+                    Oid4vciOfferRow.expires_at > self._clock(),
+                )
+            ).first()
+        if row is None:
+            return None
+        return Offer(row.offer_id, row.credential_id, row.offer, row.expires_at)
+
+    def peek_grant(self, code: str) -> PreAuthorizedGrant | None:
+        with read_transaction(self._engine) as connection:
+            row = connection.execute(
+                select(Oid4vciGrantRow).where(
+                    Oid4vciGrantRow.code == code, Oid4vciGrantRow.expires_at > self._clock()
+                )
+            ).first()
+        return None if row is None else _grant(row)
+
+    def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
+        now = self._clock()
+        live = (Oid4vciGrantRow.code == code, Oid4vciGrantRow.expires_at > now)
+        with write_transaction(self._engine) as connection:
+            row = connection.execute(select(Oid4vciGrantRow).where(*live)).first()
+            if row is None:
+                return RedeemResult(RedeemOutcome.UNKNOWN)
+            expected = row.tx_code_digest
+            if expected is not None and (
+                tx_code_digest is None or not hmac.compare_digest(expected, tx_code_digest)
+            ):
+                left = connection.execute(
+                    update(Oid4vciGrantRow)
+                    .where(*live)
+                    .values(attempts_left=Oid4vciGrantRow.attempts_left - 1)
+                    .returning(Oid4vciGrantRow.attempts_left)
+                ).scalar()
+                if left is None:  # a concurrent request redeemed or burnt it meanwhile
+                    return RedeemResult(RedeemOutcome.UNKNOWN)
+                if left <= 0:
+                    self._drop(connection, code, row.offer_id)
+                    return RedeemResult(RedeemOutcome.BURNT)
+                return RedeemResult(RedeemOutcome.WRONG_TX_CODE, _grant(row, left))
+            attempts_left = connection.execute(
+                delete(Oid4vciGrantRow).where(*live).returning(Oid4vciGrantRow.attempts_left)
+            ).scalar()
+            if attempts_left is None:  # a concurrent request redeemed or burnt it first
+                return RedeemResult(RedeemOutcome.UNKNOWN)
+            connection.execute(
+                delete(Oid4vciOfferRow).where(Oid4vciOfferRow.offer_id == row.offer_id)
+            )
+            return RedeemResult(RedeemOutcome.REDEEMED, _grant(row, attempts_left))
+
+    @staticmethod
+    def _drop(connection: Connection, code: str, offer_id: str) -> None:
+        connection.execute(delete(Oid4vciGrantRow).where(Oid4vciGrantRow.code == code))
+        connection.execute(delete(Oid4vciOfferRow).where(Oid4vciOfferRow.offer_id == offer_id))
+
+
+# --- access tokens, nonces, notification ids -------------------------------------------------
+
+
+class SqlAccessTokenStore:
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def put(self, token: AccessToken) -> None:
+        row = Oid4vciAccessTokenRow
+        with write_transaction(self._engine) as connection:
+            _prune(connection, row.token, row.expires_at, self._clock())
+            _upsert(
+                connection,
+                row.token,
+                {
+                    "token": token.token,
+                    "credential_id": token.credential_id,
+                    "configuration_ids": list(token.configuration_ids),
+                    "expires_at": token.expires_at,
+                },
+            )
+
+    def get(self, token: str) -> AccessToken | None:
+        row = Oid4vciAccessTokenRow
+        with read_transaction(self._engine) as connection:
+            found = connection.execute(
+                select(row).where(row.token == token, row.expires_at > self._clock())
+            ).first()
+        if found is None:
+            return None
+        return AccessToken(
+            found.token, found.credential_id, tuple(found.configuration_ids), found.expires_at
+        )
+
+
+class SqlNonceStore:
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def put(self, nonce: str, expires_at: datetime) -> None:
+        row = Oid4vciNonceRow
+        with write_transaction(self._engine) as connection:
+            _prune(connection, row.nonce, row.expires_at, self._clock())
+            _upsert(connection, row.nonce, {"nonce": nonce, "expires_at": expires_at})
+
+    def consume(self, nonce: str) -> bool:
+        row = Oid4vciNonceRow
+        with write_transaction(self._engine) as connection:
+            deleted = connection.execute(
+                delete(row)
+                .where(row.nonce == nonce, row.expires_at > self._clock())
+                .returning(row.nonce)
+            ).first()
+        return deleted is not None
+
+
+class SqlNotificationStore:
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None:
+        row = Oid4vciNotificationRow
+        with write_transaction(self._engine) as connection:
+            _prune(connection, row.notification_id, row.expires_at, self._clock())
+            _upsert(
+                connection,
+                row.notification_id,
+                {
+                    "notification_id": notification_id,
+                    "credential_id": credential_id,
+                    "expires_at": expires_at,
+                },
+            )
+
+    def credential_of(self, notification_id: str) -> str | None:
+        row = Oid4vciNotificationRow
+        with read_transaction(self._engine) as connection:
+            found: str | None = connection.execute(
+                select(row.credential_id).where(
+                    row.notification_id == notification_id, row.expires_at > self._clock()
+                )
+            ).scalar()
+        return found
+
+
+# --- deferred transactions -------------------------------------------------------------------
+
+
+class SqlDeferredStore:
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def put(self, transaction: DeferredTransaction) -> None:
+        row = Oid4vciDeferredRow
+        with write_transaction(self._engine) as connection:
+            _prune(connection, row.transaction_id, row.expires_at, self._clock())
+            _upsert(
+                connection,
+                row.transaction_id,
+                {
+                    "transaction_id": transaction.transaction_id,
+                    "credential_id": transaction.credential_id,
+                    "configuration_id": transaction.configuration_id,
+                    "holders": holders_to_json(transaction.holders),
+                    "access_token": transaction.access_token,
+                    "expires_at": transaction.expires_at,
+                },
+            )
+
+    def get(self, transaction_id: str) -> DeferredTransaction | None:
+        row = Oid4vciDeferredRow
+        with read_transaction(self._engine) as connection:
+            found = connection.execute(
+                select(row).where(
+                    row.transaction_id == transaction_id, row.expires_at > self._clock()
+                )
+            ).first()
+        return None if found is None else _transaction(found)
+
+    def take(self, transaction_id: str) -> DeferredTransaction | None:
+        row = Oid4vciDeferredRow
+        with write_transaction(self._engine) as connection:
+            found = connection.execute(
+                delete(row)
+                .where(row.transaction_id == transaction_id, row.expires_at > self._clock())
+                .returning(*row.__table__.columns)
+            ).first()
+        return None if found is None else _transaction(found)
+
+
+def _transaction(row: Any) -> DeferredTransaction:
+    return DeferredTransaction(
+        transaction_id=row.transaction_id,
+        credential_id=row.credential_id,
+        configuration_id=row.configuration_id,
+        holders=holders_from_json(row.holders),
+        access_token=row.access_token,
+        expires_at=row.expires_at,
+    )

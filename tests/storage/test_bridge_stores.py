@@ -1,0 +1,492 @@
+"""One contract for the wallet bridge's stores, in memory, SQLite, PostgreSQL and Redis.
+
+Every backend runs on a fake clock: the SQL stores compare ``expires_at`` with it, the Redis
+stores derive their key TTLs from it and compare the stored ``expires_at`` with it, so expiry is
+tested without sleeping. Single use is tested under thread contention here and across OS
+processes (one database or one Redis, several workers) at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, func, select
+
+from mcred.settings import Settings
+from mcred.storage.bridge_stores import BridgeStores, build_bridge_stores
+from mcred.storage.redis_bridge import DEFAULT_KEY_PREFIX
+from mcred.storage.sql import create_engine_for
+from mcred.storage.tables import Oid4vciGrantRow, Oid4vciNonceRow, Oid4vciOfferRow
+from tests.storage import _bridge_workers
+from tests.storage.conftest import SQL_BACKENDS, database_url
+from tests.wallet_bridge.wallet import FakeClock
+from vc_core.dids import did_key_from_public_key
+from vc_core.keys import KeyType, PrivateKey
+from wallet_bridge.memory import (
+    InMemoryAccessTokenStore,
+    InMemoryDeferredStore,
+    InMemoryNonceStore,
+    InMemoryNotificationStore,
+    InMemoryOfferStore,
+)
+from wallet_bridge.ports import (
+    AccessToken,
+    DeferredTransaction,
+    HolderKey,
+    Offer,
+    PreAuthorizedGrant,
+    RedeemOutcome,
+)
+
+T = TypeVar("T")
+
+BRIDGE_BACKENDS = [
+    "memory",
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.services),
+    pytest.param("redis", marks=pytest.mark.services),
+]
+RIGHT, WRONG = "a" * 64, "b" * 64
+THREADS = 8
+ROUNDS = 10
+
+
+@dataclass
+class Bridge:
+    name: str
+    stores: BridgeStores
+    clock: FakeClock
+    engine: Engine | None = None
+    redis: Redis | None = None
+    prefix: str = ""
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[tuple[Redis, str]]:
+    """A Redis client and a key prefix of this test's own; its keys are deleted at the end."""
+    client = Redis.from_url(redis_url)
+    prefix = f"mcred-test:{secrets.token_hex(6)}:"
+    try:
+        yield client, prefix
+    finally:
+        _bridge_workers.clear_prefix(client, prefix)
+        client.close()
+
+
+def _bridge(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bridge]:
+    clock = FakeClock()
+    if name == "memory":
+        memory = BridgeStores(
+            offers=InMemoryOfferStore(clock),
+            tokens=InMemoryAccessTokenStore(clock),
+            nonces=InMemoryNonceStore(clock),
+            notifications=InMemoryNotificationStore(clock),
+            deferred=InMemoryDeferredStore(clock),
+        )
+        yield Bridge("memory", memory, clock)
+        return
+    if name == "redis":
+        client, prefix = request.getfixturevalue("redis_prefix")
+        url = request.getfixturevalue("redis_url")
+        engine = create_engine_for("sqlite://")  # unused: the stores are all in Redis
+        stores = build_bridge_stores(url, engine, key_prefix=prefix, clock=clock)
+        try:
+            yield Bridge("redis", stores, clock, redis=client, prefix=prefix)
+        finally:
+            stores.close()
+            engine.dispose()
+        return
+    engine = create_engine_for(database_url(name, request, tmp_path))
+    try:
+        yield Bridge(name, build_bridge_stores(None, engine, clock=clock), clock, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BRIDGE_BACKENDS)
+def bridge(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bridge]:
+    yield from _bridge(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_bridge(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bridge]:
+    yield from _bridge(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def redis_bridge(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bridge]:
+    yield from _bridge("redis", request, tmp_path)
+
+
+def _offer(
+    clock: FakeClock,
+    *,
+    code: str = "code-1",
+    offer_id: str = "offer-1",
+    digest: str | None = RIGHT,
+    attempts: int = 3,
+    ttl: timedelta = timedelta(minutes=5),
+) -> tuple[Offer, PreAuthorizedGrant]:
+    expires = clock() + ttl
+    offer = Offer(
+        offer_id,
+        "cred-1",
+        {"credential_issuer": "https://issuer.example", "grants": {"x": {"code": code}}},
+        expires,
+    )
+    grant = PreAuthorizedGrant(
+        code, offer_id, "cred-1", ("cfg-a", "cfg-b"), digest, attempts, expires
+    )
+    return offer, grant
+
+
+def _holder(key_type: KeyType) -> HolderKey:
+    public = PrivateKey.generate(key_type).public_key
+    return HolderKey(did_key_from_public_key(public), public.to_jwk(), public)
+
+
+def _transaction(clock: FakeClock, transaction_id: str = "tx-1") -> DeferredTransaction:
+    return DeferredTransaction(
+        transaction_id,
+        "cred-1",
+        "cfg-a",
+        (_holder(KeyType.ED25519), _holder(KeyType.P256)),
+        "access-1",
+        clock() + timedelta(minutes=10),
+    )
+
+
+def _contend(operation: Callable[[str], T], key: str) -> list[T]:
+    """``operation(key)`` run by THREADS threads at once (they start together at a barrier)."""
+    start = threading.Barrier(THREADS)
+
+    def run() -> T:
+        start.wait(timeout=30)
+        return operation(key)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(run) for _ in range(THREADS)]
+        return [future.result() for future in futures]
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+def test_an_offer_and_its_grant_round_trip(bridge: Bridge) -> None:
+    offer, grant = _offer(bridge.clock)
+    bridge.stores.offers.put(offer, grant)
+    assert bridge.stores.offers.get_offer("offer-1") == offer
+    assert bridge.stores.offers.peek_grant("code-1") == grant
+    assert bridge.stores.offers.peek_grant("code-1") == grant  # peeking changes nothing
+    assert bridge.stores.offers.get_offer("offer-2") is None
+    assert bridge.stores.offers.peek_grant("code-2") is None
+
+
+def test_tokens_notifications_and_nonces_round_trip(bridge: Bridge) -> None:
+    expires = bridge.clock() + timedelta(minutes=5)
+    token = AccessToken("token-1", "cred-1", ("cfg-a",), expires)
+    bridge.stores.tokens.put(token)
+    assert bridge.stores.tokens.get("token-1") == token
+    assert bridge.stores.tokens.get("token-2") is None
+
+    bridge.stores.notifications.put("note-1", "cred-1", expires)
+    assert bridge.stores.notifications.credential_of("note-1") == "cred-1"
+    assert bridge.stores.notifications.credential_of("note-2") is None
+
+    bridge.stores.nonces.put("nonce-1", expires)
+    assert bridge.stores.nonces.consume("nonce-2") is False
+    assert bridge.stores.nonces.consume("nonce-1") is True
+    assert bridge.stores.nonces.consume("nonce-1") is False
+
+
+def test_a_second_put_replaces_the_first(bridge: Bridge) -> None:
+    expires = bridge.clock() + timedelta(minutes=5)
+    bridge.stores.tokens.put(AccessToken("token-1", "cred-1", ("cfg-a",), expires))
+    replaced = AccessToken("token-1", "cred-2", ("cfg-b",), expires + timedelta(minutes=1))
+    bridge.stores.tokens.put(replaced)
+    assert bridge.stores.tokens.get("token-1") == replaced
+
+
+def test_a_deferred_transaction_keeps_its_holder_keys(bridge: Bridge) -> None:
+    transaction = _transaction(bridge.clock)
+    bridge.stores.deferred.put(transaction)
+    found = bridge.stores.deferred.get("tx-1")
+    assert found == transaction
+    assert [h.public_key for h in found.holders] == [h.public_key for h in transaction.holders]
+    assert [h.public_key.key_type for h in found.holders] == [KeyType.ED25519, KeyType.P256]
+    assert bridge.stores.deferred.get("tx-1") == transaction  # get does not consume
+    assert bridge.stores.deferred.take("tx-1") == transaction
+    assert bridge.stores.deferred.get("tx-1") is None
+    assert bridge.stores.deferred.take("tx-1") is None
+    assert bridge.stores.deferred.take("tx-2") is None
+
+
+# --- expiry ----------------------------------------------------------------------------------
+
+
+def test_every_record_dies_at_its_expiry_instant(bridge: Bridge) -> None:
+    stores, clock = bridge.stores, bridge.clock
+    ttl = timedelta(minutes=1)
+    expires = clock() + ttl
+    stores.offers.put(*_offer(clock, ttl=ttl))
+    stores.tokens.put(AccessToken("token-1", "cred-1", ("cfg-a",), expires))
+    stores.nonces.put("nonce-1", expires)
+    stores.nonces.put("nonce-2", expires)
+    stores.notifications.put("note-1", "cred-1", expires)
+    stores.deferred.put(_transaction(clock))  # lives 10 minutes
+
+    clock.advance(ttl - timedelta(microseconds=1))
+    assert stores.offers.get_offer("offer-1") is not None
+    assert stores.offers.peek_grant("code-1") is not None
+    assert stores.tokens.get("token-1") is not None
+    assert stores.nonces.consume("nonce-1") is True
+    assert stores.notifications.credential_of("note-1") == "cred-1"
+
+    clock.advance(timedelta(microseconds=1))  # now == expires_at: dead
+    assert stores.offers.get_offer("offer-1") is None
+    assert stores.offers.peek_grant("code-1") is None
+    assert stores.offers.redeem("code-1", RIGHT).outcome is RedeemOutcome.UNKNOWN
+    assert stores.tokens.get("token-1") is None
+    assert stores.nonces.consume("nonce-2") is False
+    assert stores.notifications.credential_of("note-1") is None
+    assert stores.deferred.get("tx-1") is not None
+
+    clock.advance(timedelta(minutes=9))
+    assert stores.deferred.get("tx-1") is None
+    assert stores.deferred.take("tx-1") is None
+
+
+def test_a_record_put_already_expired_is_never_found(bridge: Bridge) -> None:
+    stores, clock = bridge.stores, bridge.clock
+    stores.nonces.put("nonce-1", clock() + timedelta(minutes=1))
+    stores.nonces.put("nonce-1", clock() - timedelta(seconds=1))  # replaces the live one
+    assert stores.nonces.consume("nonce-1") is False
+    stores.offers.put(*_offer(clock, ttl=timedelta(0)))
+    assert stores.offers.get_offer("offer-1") is None
+    assert stores.offers.redeem("code-1", RIGHT).outcome is RedeemOutcome.UNKNOWN
+
+
+# --- redeeming pre-authorized codes ----------------------------------------------------------
+
+
+def test_a_redeemed_grant_is_gone_with_its_offer(bridge: Bridge) -> None:
+    offer, grant = _offer(bridge.clock)
+    bridge.stores.offers.put(offer, grant)
+    result = bridge.stores.offers.redeem("code-1", RIGHT)
+    assert result.outcome is RedeemOutcome.REDEEMED
+    assert result.grant == grant
+    assert bridge.stores.offers.get_offer("offer-1") is None
+    assert bridge.stores.offers.peek_grant("code-1") is None
+    assert bridge.stores.offers.redeem("code-1", RIGHT).outcome is RedeemOutcome.UNKNOWN
+
+
+def test_a_grant_without_tx_code_is_redeemed_without_one(bridge: Bridge) -> None:
+    bridge.stores.offers.put(*_offer(bridge.clock, digest=None))
+    result = bridge.stores.offers.redeem("code-1", None)
+    assert result.outcome is RedeemOutcome.REDEEMED
+    assert result.grant is not None
+    assert result.grant.tx_code_digest is None
+
+
+def test_wrong_digests_use_up_attempts_then_burn_the_code(bridge: Bridge) -> None:
+    offer, grant = _offer(bridge.clock, attempts=3)
+    bridge.stores.offers.put(offer, grant)
+
+    first = bridge.stores.offers.redeem("code-1", WRONG)
+    assert first.outcome is RedeemOutcome.WRONG_TX_CODE
+    assert first.grant is not None
+    assert first.grant.attempts_left == 2
+    assert bridge.stores.offers.peek_grant("code-1") == first.grant
+    assert bridge.stores.offers.get_offer("offer-1") == offer
+
+    second = bridge.stores.offers.redeem("code-1", None)  # a missing digest is a wrong one
+    assert second.outcome is RedeemOutcome.WRONG_TX_CODE
+    assert second.grant is not None
+    assert second.grant.attempts_left == 1
+
+    assert bridge.stores.offers.redeem("code-1", WRONG).outcome is RedeemOutcome.BURNT
+    assert bridge.stores.offers.peek_grant("code-1") is None
+    assert bridge.stores.offers.get_offer("offer-1") is None
+    assert bridge.stores.offers.redeem("code-1", RIGHT).outcome is RedeemOutcome.UNKNOWN
+
+
+def test_a_right_digest_after_a_wrong_one_returns_the_remaining_attempts(bridge: Bridge) -> None:
+    bridge.stores.offers.put(*_offer(bridge.clock, attempts=3))
+    bridge.stores.offers.redeem("code-1", WRONG)
+    result = bridge.stores.offers.redeem("code-1", RIGHT)
+    assert result.outcome is RedeemOutcome.REDEEMED
+    assert result.grant is not None
+    assert result.grant.attempts_left == 2
+
+
+def test_other_offers_are_untouched(bridge: Bridge) -> None:
+    bridge.stores.offers.put(*_offer(bridge.clock))
+    other_offer, other_grant = _offer(bridge.clock, code="code-2", offer_id="offer-2")
+    bridge.stores.offers.put(other_offer, other_grant)
+    assert bridge.stores.offers.redeem("code-1", RIGHT).outcome is RedeemOutcome.REDEEMED
+    assert bridge.stores.offers.get_offer("offer-2") == other_offer
+    assert bridge.stores.offers.peek_grant("code-2") == other_grant
+
+
+# --- single use under thread contention ------------------------------------------------------
+
+
+def test_a_code_is_redeemed_once_under_contention(bridge: Bridge) -> None:
+    for n in range(ROUNDS):
+        bridge.stores.offers.put(*_offer(bridge.clock, code=f"code-{n}", offer_id=f"offer-{n}"))
+        outcomes = _contend(
+            lambda code: bridge.stores.offers.redeem(code, RIGHT).outcome, f"code-{n}"
+        )
+        assert Counter(outcomes) == {RedeemOutcome.REDEEMED: 1, RedeemOutcome.UNKNOWN: THREADS - 1}
+
+
+def test_concurrent_wrong_digests_each_use_one_attempt(bridge: Bridge) -> None:
+    bridge.stores.offers.put(*_offer(bridge.clock, attempts=5))
+    outcomes = _contend(lambda code: bridge.stores.offers.redeem(code, WRONG).outcome, "code-1")
+    assert Counter(outcomes) == {
+        RedeemOutcome.WRONG_TX_CODE: 4,
+        RedeemOutcome.BURNT: 1,
+        RedeemOutcome.UNKNOWN: THREADS - 5,
+    }
+
+
+def test_a_nonce_is_consumed_once_under_contention(bridge: Bridge) -> None:
+    for n in range(ROUNDS):
+        bridge.stores.nonces.put(f"nonce-{n}", bridge.clock() + timedelta(minutes=1))
+        assert _contend(bridge.stores.nonces.consume, f"nonce-{n}").count(True) == 1
+
+
+def test_a_deferred_transaction_is_taken_once_under_contention(bridge: Bridge) -> None:
+    for n in range(ROUNDS):
+        bridge.stores.deferred.put(_transaction(bridge.clock, f"tx-{n}"))
+        taken = _contend(bridge.stores.deferred.take, f"tx-{n}")
+        assert sum(found is not None for found in taken) == 1
+
+
+# --- what only one backend has ---------------------------------------------------------------
+
+
+def _count(engine: Engine, row: Any) -> int:
+    with engine.connect() as connection:
+        counted: int = connection.execute(select(func.count()).select_from(row)).scalar_one()
+    return counted
+
+
+def test_sql_puts_prune_expired_rows(sql_bridge: Bridge) -> None:
+    bridge = sql_bridge
+    assert bridge.engine is not None
+    stores, clock = bridge.stores, bridge.clock
+    for n in range(3):
+        stores.nonces.put(f"old-{n}", clock() + timedelta(seconds=1))
+    stores.offers.put(*_offer(clock, ttl=timedelta(seconds=1)))
+    assert _count(bridge.engine, Oid4vciNonceRow) == 3
+    clock.advance(timedelta(seconds=1))
+    stores.nonces.put("new", clock() + timedelta(minutes=1))
+    stores.offers.put(*_offer(clock, code="code-2", offer_id="offer-2"))
+    assert _count(bridge.engine, Oid4vciNonceRow) == 1
+    assert _count(bridge.engine, Oid4vciOfferRow) == 1
+    assert _count(bridge.engine, Oid4vciGrantRow) == 1
+    assert stores.nonces.consume("new") is True
+
+
+@pytest.mark.services
+def test_redis_keys_carry_the_prefix_and_a_ttl(redis_bridge: Bridge) -> None:
+    bridge = redis_bridge
+    assert bridge.redis is not None
+    client, prefix = bridge.redis, bridge.prefix
+    ttl = timedelta(minutes=5)
+    bridge.stores.offers.put(*_offer(bridge.clock, ttl=ttl))
+    bridge.stores.nonces.put("nonce-1", bridge.clock() + ttl)
+    bridge.stores.deferred.put(_transaction(bridge.clock))
+    keys = sorted(key.decode() for key in client.scan_iter(match=f"{prefix}*"))
+    assert keys == [
+        f"{prefix}deferred:tx-1",
+        f"{prefix}grant:code-1",
+        f"{prefix}nonce:nonce-1",
+        f"{prefix}offer:offer-1",
+    ]
+    for key in keys:
+        limit = timedelta(minutes=10) if ":deferred:" in key else ttl
+        assert 0 < client.pttl(key) <= limit / timedelta(milliseconds=1)
+    bridge.stores.offers.redeem("code-1", RIGHT)
+    assert client.exists(f"{prefix}grant:code-1", f"{prefix}offer:offer-1") == 0
+
+
+def test_the_settings_default_to_the_stores_key_prefix() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.redis_key_prefix + "oid4vci:" == DEFAULT_KEY_PREFIX == "mcred:oid4vci:"
+
+
+# --- single use across OS processes ----------------------------------------------------------
+
+WORKERS = 4
+CODES = 20
+
+
+def _race(tmp_path: Path, sql_url: str, redis_url: str | None, prefix: str) -> None:
+    """WORKERS processes go after the same codes and nonces: each is won exactly once."""
+    engine = create_engine_for(sql_url)
+    stores = build_bridge_stores(redis_url, engine, key_prefix=prefix)
+    clock = FakeClock()
+    clock.now = clock.now.replace(year=clock.now.year + 10)  # live for the real clock too
+    codes = []
+    for n in range(CODES):
+        offer, grant = _offer(clock, code=f"code-{n}", offer_id=f"offer-{n}")
+        stores.offers.put(offer, grant)
+        stores.nonces.put(f"nonce-{n}", grant.expires_at)
+        codes.append((grant.code, RIGHT))
+    stores.close()
+    engine.dispose()
+
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(WORKERS)
+    jobs = [
+        _bridge_workers.RaceJob(
+            sql_url,
+            redis_url,
+            prefix,
+            tuple(codes),
+            tuple(f"nonce-{n}" for n in range(CODES)),
+            tmp_path / f"worker-{n}.json",
+        )
+        for n in range(WORKERS)
+    ]
+    processes = [context.Process(target=_bridge_workers.race, args=(job, start)) for job in jobs]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0] * WORKERS
+
+    results = [json.loads(job.out.read_text(encoding="utf-8")) for job in jobs]
+    for code, _ in codes:
+        outcomes = Counter(result["redeem"][code] for result in results)
+        assert outcomes == {"redeemed": 1, "unknown": WORKERS - 1}, code
+    for n in range(CODES):
+        assert sum(result["consume"][f"nonce-{n}"] for result in results) == 1
+
+
+@pytest.mark.parametrize("backend_name", SQL_BACKENDS)
+def test_processes_redeem_each_code_once_in_sql(
+    backend_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    _race(tmp_path, database_url(backend_name, request, tmp_path), None, "")
+
+
+@pytest.mark.services
+def test_processes_redeem_each_code_once_in_redis(
+    redis_url: str, redis_prefix: tuple[Redis, str], tmp_path: Path
+) -> None:
+    _race(tmp_path, "sqlite://", redis_url, redis_prefix[1])

@@ -18,11 +18,14 @@ maps the whole tree to the wire once (``to_body()`` + ``status`` + ``headers()``
     │   ├── InvalidEncryptionParameters     invalid_encryption_parameters
     │   └── CredentialRequestDenied         credential_request_denied
     ├── InvalidTransactionId                invalid_transaction_id (§9.3, HTTP 400)
+    ├── IssuancePending                     issuance_pending + interval (draft 13 §9.3 only;
+    │                                       1.0 answers "still pending" with HTTP 202, §9.2)
     ├── NotificationError                   §11.3 (HTTP 400)
     │   ├── InvalidNotificationId           invalid_notification_id
     │   └── InvalidNotificationRequest      invalid_notification_request
     ├── InvalidToken                        RFC 6750 §3.1 invalid_token (401 + WWW-Authenticate)
     ├── OfferNotFound                       the credential_offer_uri is unknown or expired (404)
+    ├── MetadataNotFound                    no such jwt-vc-issuer / type metadata document (404)
     └── OfferRefused                        no offer for an unknown or revoked credential (409)
 
 Descriptions are ASCII (OID4VCI §8.3.1: ``error_description`` is ASCII only).
@@ -30,7 +33,7 @@ Descriptions are ASCII (OID4VCI §8.3.1: ``error_description`` is ASCII only).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "CredentialError",
@@ -46,6 +49,8 @@ __all__ = [
     "InvalidRequest",
     "InvalidToken",
     "InvalidTransactionId",
+    "IssuancePending",
+    "MetadataNotFound",
     "NotificationError",
     "OfferNotFound",
     "OfferRefused",
@@ -67,9 +72,9 @@ class WalletBridgeError(Exception):
         super().__init__(description or self.error)
         self.description = description.encode("ascii", "replace").decode("ascii")
 
-    def to_body(self) -> dict[str, str]:
+    def to_body(self) -> dict[str, Any]:
         """``{"error", "error_description"?}`` (RFC 6749 §5.2, OID4VCI §8.3.1)."""
-        body = {"error": self.error}
+        body: dict[str, Any] = {"error": self.error}
         if self.description:
             body["error_description"] = self.description
         return body
@@ -137,6 +142,22 @@ class InvalidTransactionId(WalletBridgeError):
     error = "invalid_transaction_id"
 
 
+class IssuancePending(WalletBridgeError):
+    """Draft 13 §9.3 only: "the Credential issuance is still pending", with ``interval`` (the
+    seconds the wallet waits before asking again). OpenID4VCI 1.0 §9.2 answers a pending
+    Deferred Credential Request with HTTP 202 ``{transaction_id, interval}`` instead; the bridge
+    raises this only for transactions started by a draft-13 request."""
+
+    error = "issuance_pending"
+
+    def __init__(self, interval: int, description: str = "") -> None:
+        super().__init__(description)
+        self.interval = interval
+
+    def to_body(self) -> dict[str, Any]:
+        return {**super().to_body(), "interval": self.interval}
+
+
 class NotificationError(WalletBridgeError):
     """Notification endpoint errors (OID4VCI 1.0 §11.3)."""
 
@@ -165,6 +186,14 @@ class InvalidToken(WalletBridgeError):
 
 class OfferNotFound(WalletBridgeError):
     """The ``credential_offer_uri`` names no live offer (OID4VCI 1.0 §4.1.3)."""
+
+    error = "not_found"
+    status = 404
+
+
+class MetadataNotFound(WalletBridgeError):
+    """No JWT VC Issuer Metadata or SD-JWT VC Type Metadata at this URL (draft-ietf-oauth-sd-jwt-vc
+    §3.2, §4.3.1: "an error response MUST use the applicable HTTP status code")."""
 
     error = "not_found"
     status = 404

@@ -9,13 +9,25 @@ Three configurations of the same micro-credential, one per format (brief §5.2, 
 
 Each binds the credential to the wallet key proven with a ``jwt`` proof (``EdDSA``/``ES256``).
 Display names are given in English, German and French; claims use path arrays (App. C).
+
+What SD-JWT VC verifiers and wallets fetch besides (draft-ietf-oauth-sd-jwt-vc), filled in by
+``mcred`` through two Protocols:
+
+* :class:`JwtVcIssuer`: the ``iss`` of the SD-JWT VCs and the public keys that sign them, for
+  ``/.well-known/jwt-vc-issuer<path of iss>`` (§3): ``{"issuer": iss, "jwks": {"keys": […]}}``;
+* :class:`TypeMetadataSource`: the SD-JWT VC Type Metadata document of a ``vct`` (§4), as the
+  exact bytes that ``vct#integrity`` hashes (:func:`subresource_integrity`). When there is one
+  for the bridge's ``vct``, the ``dc+sd-jwt`` configuration's ``credential_metadata.claims``
+  are read from it (:func:`claims_from_type_metadata`), so wallets show the same labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "DISPLAY_LOCALES",
@@ -27,6 +39,10 @@ __all__ = [
     "PROOF_SIGNING_ALGS",
     "SD_JWT_CONFIGURATION_ID",
     "CredentialIssuerMetadata",
+    "JwtVcIssuer",
+    "TypeMetadataSource",
+    "claims_from_type_metadata",
+    "subresource_integrity",
 ]
 
 FORMAT_LDP_VC = "ldp_vc"
@@ -55,6 +71,59 @@ _CLAIM_NAMES: dict[str, dict[str, str]] = {
     "learner": {"en": "Learner", "de": "Lernende Person", "fr": "Apprenant"},
     "issued": {"en": "Issued", "de": "Ausgestellt", "fr": "Délivré"},
 }
+
+
+class JwtVcIssuer(Protocol):
+    """The issuer of the bridge's SD-JWT VCs as verifiers discover it (sd-jwt-vc §2.5, §3)."""
+
+    @property
+    def sd_jwt_vc_issuer(self) -> str:
+        """The ``iss`` of every SD-JWT VC: an https URL without query or fragment (§3)."""
+        ...
+
+    def sd_jwt_vc_keys(self) -> list[dict[str, Any]]:
+        """Public JWKs (each with the ``kid`` the SD-JWT header names) of every key that signs
+        or signed SD-JWT VCs still valid: retired keys included."""
+        ...
+
+
+class TypeMetadataSource(Protocol):
+    """SD-JWT VC Type Metadata documents (sd-jwt-vc §4), served at their ``vct`` URL."""
+
+    def type_metadata(self, vct: str) -> bytes | None:
+        """The JSON document of ``vct`` as the exact bytes to serve, or None if unknown."""
+        ...
+
+
+def subresource_integrity(document: bytes) -> str:
+    """The "integrity metadata" string of ``document`` (W3C SRI §3, sd-jwt-vc §5):
+    ``sha256-`` + standard base64 of its SHA-256, as in ``vct#integrity``."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(document).digest()).decode("ascii")
+
+
+def claims_from_type_metadata(document: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """OID4VCI claims description objects (§12.2.4, App. C) from SD-JWT VC claim metadata
+    (sd-jwt-vc §4.6): the same ``path`` and ``mandatory``; each display ``label`` becomes the
+    ``name`` of the same ``locale``."""
+    claims = document.get("claims")
+    if not isinstance(claims, list):
+        return ()
+    described: list[dict[str, Any]] = []
+    for claim in claims:
+        if not isinstance(claim, Mapping) or not isinstance(claim.get("path"), list):
+            continue
+        description: dict[str, Any] = {"path": list(claim["path"])}
+        if claim.get("mandatory") is True:
+            description["mandatory"] = True
+        display = [
+            {"name": d["label"], "locale": d["locale"]}
+            for d in claim.get("display", [])
+            if isinstance(d, Mapping) and isinstance(d.get("label"), str) and "locale" in d
+        ]
+        if display:
+            description["display"] = display
+        described.append(description)
+    return tuple(described)
 
 
 def _display(names: dict[str, str]) -> list[dict[str, str]]:
@@ -113,6 +182,8 @@ class CredentialIssuerMetadata:
     )
     batch_size: int = 5
     vct: str | None = None
+    sd_jwt_claims: tuple[dict[str, Any], ...] | None = None
+    """``credential_metadata.claims`` of the ``dc+sd-jwt`` configuration (default: title, iat)."""
 
     def endpoint(self, name: str) -> str:
         return f"{self.credential_issuer}/oid4vci/{name}"
@@ -157,6 +228,8 @@ class CredentialIssuerMetadata:
                 "proof_types_supported": proof_types,
                 "credential_metadata": _credential_metadata(
                     [_claim(["title"], "title", mandatory=True), _claim(["iat"], "issued")]
+                    if self.sd_jwt_claims is None
+                    else [dict(claim) for claim in self.sd_jwt_claims]
                 ),
             },
         }

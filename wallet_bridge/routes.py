@@ -5,8 +5,11 @@
   (RFC 8414; brief §5.1: some wallets look there);
 * ``GET /oid4vci/offers/{id}``: the ``credential_offer_uri`` target (§4.1.3);
 * ``POST /oid4vci/token`` (form-encoded, §6), ``POST /oid4vci/nonce`` (§7, ``no-store``),
-  ``POST /oid4vci/credential`` (Bearer, §8), ``POST /oid4vci/deferred`` (§9),
-  ``POST /oid4vci/notification`` (§11, 204).
+  ``POST /oid4vci/credential`` (Bearer, §8; 202 when deferred), ``POST /oid4vci/deferred``
+  (Bearer, §9; 200 or 202), ``POST /oid4vci/notification`` (§11, 204);
+* ``GET /.well-known/jwt-vc-issuer[<path of iss>]``: JWT VC Issuer Metadata
+  (draft-ietf-oauth-sd-jwt-vc §3), and ``GET /vct/{…}``: SD-JWT VC Type Metadata at its
+  ``vct`` URL (§4), served byte for byte (``vct#integrity`` hashes those bytes).
 
 Errors of :mod:`wallet_bridge.errors` are mapped to the wire in one place (:func:`_error`).
 Request bodies are capped; an oversized or unreadable body gets the endpoint's
@@ -38,6 +41,8 @@ MAX_BODY_BYTES = 64 * 1024
 
 _NO_STORE = {"Cache-Control": "no-store"}
 _PUBLIC = {"Access-Control-Allow-Origin": "*"}
+_DISCOVERY = {**_PUBLIC, "Cache-Control": "public, max-age=300"}
+"""Key sets change on rotation only; a few minutes of caching keep verifiers fast."""
 
 
 def _error(exc: WalletBridgeError) -> JSONResponse:
@@ -133,6 +138,14 @@ def build_wallet_bridge_router(service: WalletBridge) -> APIRouter:
     async def as_metadata(request: Request) -> Response:
         return JSONResponse(service.authorization_server_metadata(), headers=_PUBLIC)
 
+    async def jwt_vc_issuer(request: Request) -> Response:
+        body = service.jwt_vc_issuer_metadata(request.path_params["issuer_path"])
+        return JSONResponse(body, headers=_DISCOVERY)
+
+    async def type_metadata(request: Request) -> Response:
+        document = service.type_metadata(request.path_params["vct_path"])
+        return Response(document, media_type="application/json", headers=_DISCOVERY)
+
     async def offer(request: Request) -> Response:
         body = service.offer_by_reference(request.path_params["offer_id"])
         return JSONResponse(body, headers=_NO_STORE)
@@ -168,6 +181,8 @@ def build_wallet_bridge_router(service: WalletBridge) -> APIRouter:
         ("/.well-known/openid-credential-issuer", issuer_metadata, "GET"),
         ("/.well-known/oauth-authorization-server", as_metadata, "GET"),
         ("/.well-known/openid-configuration", as_metadata, "GET"),
+        ("/.well-known/jwt-vc-issuer{issuer_path:path}", jwt_vc_issuer, "GET"),
+        ("/vct/{vct_path:path}", type_metadata, "GET"),
         ("/oid4vci/offers/{offer_id}", offer, "GET"),
         ("/oid4vci/token", token, "POST"),
         ("/oid4vci/nonce", nonce, "POST"),

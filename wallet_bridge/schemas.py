@@ -1,4 +1,5 @@
-"""Wire shapes of the OID4VCI 1.0 messages the bridge answers with (for typing and docs).
+"""Wire shapes of the messages the bridge answers with (for typing and docs): OID4VCI 1.0 and
+the SD-JWT VC discovery documents (draft-ietf-oauth-sd-jwt-vc §3, §4).
 
 The requests are parsed by hand in :mod:`wallet_bridge.service` so that every malformed request
 gets the spec's own error code (§6.3, §8.3.1) rather than a framework validation error.
@@ -11,7 +12,10 @@ from typing import Any, NotRequired, TypedDict
 __all__ = [
     "CredentialOfferObject",
     "CredentialResponse",
+    "DeferredResponse",
     "IssuedCredential",
+    "JwtKeySet",
+    "JwtVcIssuerMetadata",
     "NonceResponse",
     "TokenResponse",
 ]
@@ -50,3 +54,24 @@ class CredentialResponse(TypedDict):
 
     credentials: list[IssuedCredential]
     notification_id: NotRequired[str]
+
+
+class DeferredResponse(TypedDict):
+    """§8.3 and §9.2, HTTP 202: not issued yet; ask the Deferred Credential Endpoint again
+    after ``interval`` seconds with the same ``transaction_id``."""
+
+    transaction_id: str
+    interval: int
+
+
+class JwtKeySet(TypedDict):
+    """RFC 7517 §5."""
+
+    keys: list[dict[str, Any]]
+
+
+class JwtVcIssuerMetadata(TypedDict):
+    """draft-ietf-oauth-sd-jwt-vc §3.2: ``issuer`` is identical to the SD-JWT VCs' ``iss``."""
+
+    issuer: str
+    jwks: JwtKeySet

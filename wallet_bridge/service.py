@@ -9,23 +9,36 @@
 3. :meth:`WalletBridge.nonce` (§7): a fresh ``c_nonce``;
 4. :meth:`WalletBridge.credential` (§8): ``credential_configuration_id`` + ``proofs.jwt`` (at most
    ``batch_size``) → one credential per proven key, bound to it (§8.1);
-5. :meth:`WalletBridge.deferred` (§9) and :meth:`WalletBridge.notification` (§11).
+5. :meth:`WalletBridge.deferred` (§9): a credential whose source state is
+   :attr:`~wallet_bridge.ports.CredentialState.PENDING` is not issued at once: the Credential
+   Request's proofs are checked as usual, the proven keys are kept in a
+   :class:`~wallet_bridge.ports.DeferredTransaction` and the answer is HTTP 202
+   ``{transaction_id, interval}`` (§8.3). The Deferred Credential Request (same access token,
+   kept alive as long as the transaction) gets 202 again while pending, the credentials bound to
+   the stored keys once the source says ACTIVE (the transaction is taken: delivered exactly
+   once), ``credential_request_denied`` once it is revoked (§9.3), ``invalid_transaction_id``
+   otherwise;
+6. :meth:`WalletBridge.notification` (§11): the wallet's event goes to ``on_notification``;
+7. :meth:`WalletBridge.jwt_vc_issuer_metadata` and :meth:`WalletBridge.type_metadata`: what an
+   SD-JWT VC verifier fetches (draft-ietf-oauth-sd-jwt-vc §3, §4), from the providers given.
 
-Draft-13 wallets (``proof`` singular, ``format``, ``c_nonce`` in the token response, brief §5.10)
-are served only when :attr:`WalletBridgeSettings.allow_draft13` is set.
+Draft-13 wallets (``proof`` singular, ``format``, ``c_nonce`` in the token response, a single
+``credential``, ``issuance_pending`` from the deferred endpoint; brief §5.10) are served only
+when :attr:`WalletBridgeSettings.allow_draft13` is set.
 Every failure raises one error of :mod:`wallet_bridge.errors`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from wallet_bridge.errors import (
     CredentialRequestDenied,
@@ -39,23 +52,31 @@ from wallet_bridge.errors import (
     InvalidRequest,
     InvalidToken,
     InvalidTransactionId,
+    IssuancePending,
+    MetadataNotFound,
     OfferNotFound,
     OfferRefused,
     UnknownCredentialConfiguration,
     UnknownCredentialIdentifier,
     UnsupportedGrantType,
 )
-from wallet_bridge.memory import Clock, system_clock
+from wallet_bridge.memory import Clock, InMemoryDeferredStore, system_clock
 from wallet_bridge.metadata import (
     FORMAT_DC_SD_JWT,
     PROOF_SIGNING_ALGS,
     CredentialIssuerMetadata,
+    JwtVcIssuer,
+    TypeMetadataSource,
+    claims_from_type_metadata,
 )
 from wallet_bridge.ports import (
     AccessToken,
     AccessTokenStore,
     CredentialSource,
     CredentialState,
+    DeferredStore,
+    DeferredTransaction,
+    HolderKey,
     NonceStore,
     NotificationEvent,
     NotificationStore,
@@ -81,6 +102,8 @@ PRE_AUTHORIZED_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:pre-authorized_cod
 OFFER_SCHEME = "openid-credential-offer://"
 NOTIFICATION_EVENTS = frozenset({"credential_accepted", "credential_failure", "credential_deleted"})
 _DRAFT13_FORMATS = {"vc+sd-jwt": FORMAT_DC_SD_JWT}
+_DRAFT13_TRANSACTION = "d13."
+"""Prefix of the transaction ids handed to draft-13 requests (their deferred answers differ)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,10 @@ class WalletBridgeSettings:
     notification_ttl: timedelta = timedelta(days=1)
     max_tx_code_attempts: int = 5
     proof_iat_leeway: timedelta = timedelta(minutes=5)
+    deferred_ttl: timedelta = timedelta(days=30)
+    """How long a deferred transaction (and the access token that polls it) stays valid."""
+    deferred_interval: timedelta = timedelta(hours=1)
+    """``interval`` (§8.3): the minimum wait between two Deferred Credential Requests."""
     allow_draft13: bool = False
 
 
@@ -110,7 +137,7 @@ class CreatedOffer:
 
 @dataclass(frozen=True)
 class CredentialResult:
-    """A credential response body and its HTTP status (200; 202 would be deferred)."""
+    """A credential response body and its HTTP status (200 issued; 202 deferred, §8.3)."""
 
     body: dict[str, Any]
     status: int = 200
@@ -125,6 +152,18 @@ def _ignore(_event: NotificationEvent) -> None:
     return None
 
 
+_MAX_DESCRIPTION = 1000
+
+
+def _is_description(value: Any) -> bool:
+    """§11.1: ``event_description`` uses only ``%x20-21 / %x23-5B / %x5D-7E``."""
+    return (
+        isinstance(value, str)
+        and len(value) <= _MAX_DESCRIPTION
+        and all(" " <= c <= "~" and c not in '"\\' for c in value)
+    )
+
+
 class WalletBridge:
     """OID4VCI 1.0 Credential Issuer + its own Authorization Server (pre-authorized code only)."""
 
@@ -137,10 +176,22 @@ class WalletBridge:
         tokens: AccessTokenStore,
         nonces: NonceStore,
         notifications: NotificationStore,
+        deferred: DeferredStore | None = None,
         on_notification: Callable[[NotificationEvent], None] = _ignore,
+        jwt_vc_issuer: JwtVcIssuer | None = None,
+        type_metadata: TypeMetadataSource | None = None,
         settings: WalletBridgeSettings | None = None,
         clock: Clock = system_clock,
     ) -> None:
+        """``deferred`` defaults to an in-memory store (one process); ``jwt_vc_issuer`` and
+        ``type_metadata`` feed the SD-JWT VC discovery documents (404 when not given); the
+        Type Metadata of the bridge's ``vct`` also gives the ``dc+sd-jwt`` claims' labels."""
+        document = (
+            None if type_metadata is None else type_metadata.type_metadata(metadata.sd_jwt_vct)
+        )
+        claims = () if document is None else claims_from_type_metadata(json.loads(document))
+        if claims and metadata.sd_jwt_claims is None:
+            metadata = replace(metadata, sd_jwt_claims=claims)
         self.metadata = metadata
         self.settings = settings or WalletBridgeSettings()
         self._source = source
@@ -148,7 +199,12 @@ class WalletBridge:
         self._tokens = tokens
         self._nonces = nonces
         self._notifications = notifications
+        self._deferred: DeferredStore = (
+            deferred if deferred is not None else InMemoryDeferredStore(clock)
+        )
         self._on_notification = on_notification
+        self._jwt_vc_issuer = jwt_vc_issuer
+        self._type_metadata = type_metadata
         self._clock = clock
         self._configurations = metadata.configurations()
 
@@ -160,6 +216,28 @@ class WalletBridge:
     def authorization_server_metadata(self) -> dict[str, Any]:
         return self.metadata.authorization_server_metadata()
 
+    def jwt_vc_issuer_metadata(self, path: str = "") -> dict[str, Any]:
+        """JWT VC Issuer Metadata (sd-jwt-vc §3.2): ``path`` is what follows
+        ``/.well-known/jwt-vc-issuer`` in the request, the path of ``iss`` without its
+        trailing ``/`` (§3.1); ``jwks`` by value (never also ``jwks_uri``)."""
+        if self._jwt_vc_issuer is None:
+            raise MetadataNotFound("this issuer publishes no JWT VC Issuer Metadata")
+        issuer = self._jwt_vc_issuer.sd_jwt_vc_issuer
+        if path != urlsplit(issuer).path.rstrip("/"):
+            raise MetadataNotFound("no JWT VC issuer with this path")
+        return {"issuer": issuer, "jwks": {"keys": self._jwt_vc_issuer.sd_jwt_vc_keys()}}
+
+    def type_metadata(self, vct_path: str) -> bytes:
+        """The Type Metadata document served at ``{credential_issuer}/vct/{vct_path}``
+        (sd-jwt-vc §4.3.1), byte for byte what ``vct#integrity`` hashes."""
+        document = None
+        if self._type_metadata is not None:
+            vct = f"{self.metadata.credential_issuer}/vct/{vct_path}"
+            document = self._type_metadata.type_metadata(vct)
+        if document is None:
+            raise MetadataNotFound("no SD-JWT VC type with this vct")
+        return document
+
     # -- offers (§4.1) ----------------------------------------------------------------------
 
     def create_offer(
@@ -170,13 +248,14 @@ class WalletBridge:
         tx_code_length: int | None = 6,
         ttl: timedelta | None = None,
     ) -> CreatedOffer:
-        """A pre-authorized Credential Offer for an active credential (§4.1.1, §3.5)."""
+        """A pre-authorized Credential Offer (§4.1.1, §3.5) for an active credential, or a
+        pending one (delivered by the deferred flow once the source says it is active)."""
         if tx_code_length is not None and not 4 <= tx_code_length <= 12:
             raise ValueError("tx_code_length must be between 4 and 12 digits")
         offerable = self._source.offerable(credential_id)
         if offerable is None:
             raise OfferRefused("unknown credential")
-        if offerable.state is not CredentialState.ACTIVE:
+        if offerable.state is CredentialState.REVOKED:
             raise OfferRefused(f"the credential is {offerable.state}")
         configuration_ids = tuple(
             c for c in offerable.configuration_ids if c in self._configurations
@@ -213,11 +292,21 @@ class WalletBridge:
         offer_uri: str | None = None
         if by_reference:
             offer_uri = self.metadata.endpoint(f"offers/{offer_id}")
-            link = f"{OFFER_SCHEME}?credential_offer_uri={quote(offer_uri, safe='')}"
+            link = self.reference_link(offer_id)
         else:
             compact = json.dumps(offer, separators=(",", ":"))
             link = f"{OFFER_SCHEME}?credential_offer={quote(compact, safe='')}"
         return CreatedOffer(offer_id, offer, offer_uri, link, tx_code, expires_at)
+
+    def reference_link(self, offer_id: str) -> str:
+        """The ``openid-credential-offer://`` link of an offer by reference (§4.1.3): what a QR
+        code encodes, whether the offer was first handed out by value or by reference."""
+        uri = self.metadata.endpoint(f"offers/{quote(offer_id, safe='')}")
+        return f"{OFFER_SCHEME}?credential_offer_uri={quote(uri, safe='')}"
+
+    def live_offer(self, offer_id: str) -> Offer | None:
+        """The live offer (its credential and expiry), or None once unknown, expired or used."""
+        return self._offers.get_offer(offer_id)
 
     def offer_by_reference(self, offer_id: str) -> dict[str, Any]:
         """The target of ``credential_offer_uri`` (§4.1.3): live until expired or redeemed."""
@@ -351,7 +440,8 @@ class WalletBridge:
         return jwts
 
     def credential(self, access_token: str | None, body: Any) -> CredentialResult:
-        """Credential endpoint (§8.2, §8.3): one credential per valid proof, bound to its key."""
+        """Credential endpoint (§8.2, §8.3): one credential per valid proof, bound to its key;
+        HTTP 202 with a ``transaction_id`` when the credential is pending (§9)."""
         token = self.authenticate(access_token)
         if not isinstance(body, Mapping):
             raise InvalidCredentialRequest("the credential request is a JSON object")
@@ -380,15 +470,24 @@ class WalletBridge:
             if not self._nonces.consume(nonce):
                 raise InvalidNonce("the c_nonce is unknown, used or expired; fetch a new one")
         offerable = self._source.offerable(token.credential_id)
+        holders = tuple(proof.holder for proof in checked)
+        if offerable is not None and offerable.state is CredentialState.PENDING:
+            return self._defer(token, configuration_id, holders, d13)
         if offerable is None or offerable.state is not CredentialState.ACTIVE:
             raise CredentialRequestDenied("the credential is no longer available")
+        return self._deliver(token.credential_id, configuration_id, holders, d13)
+
+    def _deliver(
+        self, credential_id: str, configuration_id: str, holders: Sequence[HolderKey], d13: bool
+    ) -> CredentialResult:
+        """Issue one copy per holder key and answer 200 with a ``notification_id`` (§8.3)."""
         credentials = [
-            self._source.issue_for_holder(token.credential_id, configuration_id, proof.holder)
-            for proof in checked
+            self._source.issue_for_holder(credential_id, configuration_id, holder)
+            for holder in holders
         ]
         notification_id = secrets.token_urlsafe(16)
         self._notifications.put(
-            notification_id, token.credential_id, now + self.settings.notification_ttl
+            notification_id, credential_id, self._clock() + self.settings.notification_ttl
         )
         if d13:
             return CredentialResult(
@@ -405,14 +504,83 @@ class WalletBridge:
             }
         )
 
+    def _interval(self) -> int:
+        return max(1, int(self.settings.deferred_interval.total_seconds()))
+
+    def _defer(
+        self,
+        token: AccessToken,
+        configuration_id: str,
+        holders: tuple[HolderKey, ...],
+        d13: bool,
+    ) -> CredentialResult:
+        """Keep the proven keys under a new ``transaction_id``, keep the access token alive as
+        long as the transaction (§9.1: the deferred request presents it), answer 202 (§8.3)."""
+        expires_at = self._clock() + self.settings.deferred_ttl
+        transaction_id = (_DRAFT13_TRANSACTION if d13 else "") + secrets.token_urlsafe(32)
+        self._deferred.put(
+            DeferredTransaction(
+                transaction_id,
+                token.credential_id,
+                configuration_id,
+                holders,
+                token.token,
+                expires_at,
+            )
+        )
+        if token.expires_at < expires_at:
+            self._tokens.put(replace(token, expires_at=expires_at))
+        body: dict[str, Any] = {"transaction_id": transaction_id, "interval": self._interval()}
+        if d13:
+            body.update(self._draft13_nonce())
+        return CredentialResult(body, status=202)
+
     # -- deferred (§9) and notification (§11) -----------------------------------------------
 
     def deferred(self, access_token: str | None, body: Any) -> CredentialResult:
-        """Deferred Credential endpoint (§9): nothing is deferred yet, so every id is invalid."""
-        self.authenticate(access_token)
-        if not isinstance(body, Mapping) or not isinstance(body.get("transaction_id"), str):
+        """Deferred Credential endpoint (§9.1, §9.2, §9.3).
+
+        While the source says PENDING: 202 with the same ``transaction_id`` and ``interval``.
+        Once ACTIVE: the transaction is taken (one caller wins) and its credentials issued,
+        bound to the keys proven at the Credential Endpoint, 200 as in §8.3. Revoked (or gone):
+        ``credential_request_denied`` and the transaction is dropped ("stop polling", §9.3).
+        Unknown, expired, delivered, or started with another access token:
+        ``invalid_transaction_id``.
+        """
+        token = self.authenticate(access_token)
+        if not isinstance(body, Mapping):
+            raise InvalidCredentialRequest("the deferred credential request is a JSON object")
+        transaction_id = body.get("transaction_id")
+        if not isinstance(transaction_id, str) or not transaction_id:
             raise InvalidCredentialRequest("transaction_id (a string) is required")
-        raise InvalidTransactionId("no deferred issuance with this transaction_id")
+        if "credential_response_encryption" in body:
+            raise InvalidEncryptionParameters("credential response encryption is not supported")
+        transaction = self._deferred.get(transaction_id)
+        if transaction is None or not hmac.compare_digest(
+            transaction.access_token.encode(), token.token.encode()
+        ):
+            raise InvalidTransactionId(
+                "unknown or expired transaction_id, or its credentials were already delivered"
+            )
+        d13 = transaction_id.startswith(_DRAFT13_TRANSACTION)
+        offerable = self._source.offerable(transaction.credential_id)
+        if offerable is None or offerable.state is CredentialState.REVOKED:
+            self._deferred.take(transaction_id)
+            raise CredentialRequestDenied("the credential was revoked and will not be issued")
+        if offerable.state is CredentialState.PENDING:
+            if d13:
+                raise IssuancePending(self._interval(), "the credential is still pending")
+            return CredentialResult(
+                {"transaction_id": transaction_id, "interval": self._interval()}, status=202
+            )
+        taken = self._deferred.take(transaction_id)
+        if taken is None:  # another request took it between get and take
+            raise InvalidTransactionId("the credentials of this transaction_id were delivered")
+        try:
+            return self._deliver(taken.credential_id, taken.configuration_id, taken.holders, d13)
+        except Exception:
+            self._deferred.put(taken)  # nothing was delivered: the wallet may ask again
+            raise
 
     def notification(self, access_token: str | None, body: Any) -> None:
         """Notification endpoint (§11): record the wallet's event; the route answers 204."""
@@ -427,10 +595,11 @@ class WalletBridge:
                 "notification_id and event (credential_accepted|credential_failure|"
                 "credential_deleted) are required"
             )
-        if description is not None and (
-            not isinstance(description, str) or not description.isascii()
-        ):
-            raise InvalidNotificationRequest("event_description must be ASCII text")
+        if description is not None and not _is_description(description):
+            raise InvalidNotificationRequest(
+                f"event_description must be printable ASCII without quote or backslash, "
+                f"at most {_MAX_DESCRIPTION} characters"
+            )
         if self._notifications.credential_of(notification_id) != token.credential_id:
             raise InvalidNotificationId("unknown notification_id")
         self._on_notification(

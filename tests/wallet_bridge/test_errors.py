@@ -366,6 +366,12 @@ def test_notification_errors() -> None:
          "invalid_notification_request"),
         (notify({"event": "credential_accepted"}), 400, "invalid_notification_request"),
         (notify([nid]), 400, "invalid_notification_request"),
+        (notify({"notification_id": nid, "event": "credential_failure",
+                 "event_description": 'say "hi"'}), 400, "invalid_notification_request"),
+        (notify({"notification_id": nid, "event": "credential_failure",
+                 "event_description": "line\nbreak"}), 400, "invalid_notification_request"),
+        (notify({"notification_id": nid, "event": "credential_failure",
+                 "event_description": "x" * 1001}), 400, "invalid_notification_request"),
         (notify({"notification_id": nid, "event": "credential_accepted"}, None), 401,
          "invalid_token"),
     ]  # fmt: skip

@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from tests.wallet_bridge.wallet import ALL_CONFIGURATIONS, ISSUER, Bridge, Wallet, make_bridge
+from tests.wallet_bridge.wallet import (
+    ALL_CONFIGURATIONS,
+    ISSUER,
+    TITLE_LABELS,
+    TYPE_METADATA,
+    VCT,
+    Bridge,
+    Wallet,
+    make_bridge,
+)
 from vc_core.keys import KeyType, PublicKey
 from wallet_bridge.metadata import (
     JWT_VC_JSON_CONFIGURATION_ID,
@@ -180,16 +189,66 @@ def test_notification_is_recorded(bridge: Bridge) -> None:
     )
 
 
-def test_deferred_has_nothing_pending(bridge: Bridge) -> None:
+def test_an_active_credential_is_never_deferred(bridge: Bridge) -> None:
     wallet = Wallet(bridge)
     token = wallet.access_token()
-    response = bridge.client.post(
-        "/oid4vci/deferred",
-        json={"transaction_id": "tx-1"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    issued = wallet.credential(token, wallet.request(LDP_VC_CONFIGURATION_ID))
+    assert issued.status_code == 200
+    assert "transaction_id" not in issued.json()
+    response = wallet.deferred(token, {"transaction_id": "tx-1"})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_transaction_id"
+
+
+def test_jwt_vc_issuer_metadata(bridge: Bridge) -> None:
+    response = bridge.client.get("/.well-known/jwt-vc-issuer")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.json() == {
+        "issuer": ISSUER,
+        "jwks": {"keys": bridge.discovery.sd_jwt_vc_keys()},
+    }
+    assert bridge.client.get("/.well-known/jwt-vc-issuer/tenant").status_code == 404
+
+
+def test_jwt_vc_issuer_metadata_of_an_issuer_with_a_path() -> None:
+    bridge = make_bridge()
+    bridge.discovery.sd_jwt_vc_issuer = f"{ISSUER}/tenant/1234/"
+    response = bridge.client.get("/.well-known/jwt-vc-issuer/tenant/1234")
+    assert response.status_code == 200
+    assert response.json()["issuer"] == f"{ISSUER}/tenant/1234/"
+    assert bridge.client.get("/.well-known/jwt-vc-issuer").status_code == 404
+
+
+def test_type_metadata_is_served_byte_for_byte_at_its_vct(bridge: Bridge) -> None:
+    response = bridge.client.get(VCT)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == TYPE_METADATA
+    missing = bridge.client.get(f"{ISSUER}/vct/other/1")
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+
+
+def test_sd_jwt_claims_are_described_as_in_the_type_metadata(bridge: Bridge) -> None:
+    meta = bridge.client.get("/.well-known/openid-credential-issuer").json()
+    sd_jwt = meta["credential_configurations_supported"][SD_JWT_CONFIGURATION_ID]
+    assert sd_jwt["credential_metadata"]["claims"] == [
+        {
+            "path": ["title"],
+            "mandatory": True,
+            "display": [{"name": v, "locale": k} for k, v in TITLE_LABELS.items()],
+        }
+    ]
+
+
+def test_without_providers_there_is_no_sd_jwt_vc_discovery() -> None:
+    bridge = make_bridge(discovery=False)
+    assert bridge.client.get("/.well-known/jwt-vc-issuer").status_code == 404
+    assert bridge.client.get(VCT).status_code == 404
+    meta = bridge.client.get("/.well-known/openid-credential-issuer").json()
+    sd_jwt = meta["credential_configurations_supported"][SD_JWT_CONFIGURATION_ID]
+    assert [c["path"] for c in sd_jwt["credential_metadata"]["claims"]] == [["title"], ["iat"]]
 
 
 def test_draft13_wallet_when_allowed() -> None:

@@ -1,4 +1,8 @@
-"""A test wallet (Ed25519 / P-256 keys, jwt key proofs) and an in-memory bridge to drive."""
+"""A test wallet (Ed25519 / P-256 keys, jwt key proofs) and an in-memory bridge to drive.
+
+The bridge's source is a dict of records whose state a test changes (pending, active, revoked);
+its SD-JWT VC discovery providers serve one P-256 key and one type metadata document.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from vc_core.jose import sign_jws
 from vc_core.keys import KeyType, PrivateKey
 from wallet_bridge.memory import (
     InMemoryAccessTokenStore,
+    InMemoryDeferredStore,
     InMemoryNonceStore,
     InMemoryNotificationStore,
     InMemoryOfferStore,
@@ -37,6 +42,22 @@ from wallet_bridge.routes import build_wallet_bridge_router
 from wallet_bridge.service import WalletBridge, WalletBridgeSettings
 
 ISSUER = "https://credentials.alliance.example"
+VCT = f"{ISSUER}/vct/micro-credential/1"
+TITLE_LABELS = {"en": "Title", "de": "Titel", "fr": "Titre"}
+TYPE_METADATA = json.dumps(
+    {
+        "vct": VCT,
+        "name": "Test type",
+        "claims": [
+            {
+                "path": ["title"],
+                "mandatory": True,
+                "sd": "never",
+                "display": [{"locale": k, "label": v} for k, v in TITLE_LABELS.items()],
+            }
+        ],
+    }
+).encode()
 ALL_CONFIGURATIONS = (
     LDP_VC_CONFIGURATION_ID,
     JWT_VC_JSON_CONFIGURATION_ID,
@@ -75,11 +96,28 @@ class FakeSource:
             return f"jwt~{credential_id}~{holder.did}"
         return f"sdjwt~{credential_id}~{json.dumps(holder.jwk, sort_keys=True)}~"
 
-    def revoke(self, credential_id: str) -> None:
+    def set_state(self, credential_id: str, state: CredentialState) -> None:
         old = self.credentials[credential_id]
         self.credentials[credential_id] = OfferableCredential(
-            old.credential_id, old.configuration_ids, CredentialState.REVOKED
+            old.credential_id, old.configuration_ids, state
         )
+
+    def revoke(self, credential_id: str) -> None:
+        self.set_state(credential_id, CredentialState.REVOKED)
+
+
+class FakeDiscovery:
+    """The SD-JWT VC issuer (``iss`` = ISSUER, one P-256 key) and one type metadata document."""
+
+    def __init__(self) -> None:
+        self.key = PrivateKey.generate(KeyType.P256)
+        self.sd_jwt_vc_issuer = ISSUER
+
+    def sd_jwt_vc_keys(self) -> list[dict[str, Any]]:
+        return [{**self.key.public_key.to_jwk(), "kid": "key-1"}]
+
+    def type_metadata(self, vct: str) -> bytes | None:
+        return TYPE_METADATA if vct == VCT else None
 
 
 @dataclass
@@ -89,14 +127,18 @@ class Bridge:
     clock: FakeClock
     source: FakeSource
     events: list[NotificationEvent]
+    deferred: InMemoryDeferredStore
+    discovery: FakeDiscovery
 
 
-def make_bridge(*, allow_draft13: bool = False) -> Bridge:
+def make_bridge(*, allow_draft13: bool = False, discovery: bool = True) -> Bridge:
     clock = FakeClock()
     source = FakeSource()
     source.credentials["cred-1"] = OfferableCredential("cred-1", ALL_CONFIGURATIONS)
     source.credentials["cred-2"] = OfferableCredential("cred-2", ALL_CONFIGURATIONS)
     events: list[NotificationEvent] = []
+    deferred = InMemoryDeferredStore(clock)
+    providers = FakeDiscovery()
     service = WalletBridge(
         CredentialIssuerMetadata(ISSUER),
         source,
@@ -104,13 +146,17 @@ def make_bridge(*, allow_draft13: bool = False) -> Bridge:
         tokens=InMemoryAccessTokenStore(clock),
         nonces=InMemoryNonceStore(clock),
         notifications=InMemoryNotificationStore(clock),
+        deferred=deferred,
         on_notification=events.append,
+        jwt_vc_issuer=providers if discovery else None,
+        type_metadata=providers if discovery else None,
         settings=WalletBridgeSettings(allow_draft13=allow_draft13),
         clock=clock,
     )
     app = FastAPI()
     app.include_router(build_wallet_bridge_router(service))
-    return Bridge(service, TestClient(app, base_url=ISSUER), clock, source, events)
+    client = TestClient(app, base_url=ISSUER)
+    return Bridge(service, client, clock, source, events, deferred, providers)
 
 
 class Wallet:
@@ -196,6 +242,17 @@ class Wallet:
         headers = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
         response: Response = self.client.post("/oid4vci/credential", json=body, headers=headers)
         return response
+
+    def deferred(self, access_token: str | None, body: Any) -> Response:
+        headers = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
+        response: Response = self.client.post("/oid4vci/deferred", json=body, headers=headers)
+        return response
+
+    def request(self, configuration_id: str, *proofs: str) -> dict[str, Any]:
+        """A Credential Request body for ``configuration_id`` with ``proofs`` (default: one
+        proof of this wallet's key over a fresh c_nonce)."""
+        jwts = list(proofs) or [self.proof(self.nonce())]
+        return {"credential_configuration_id": configuration_id, "proofs": {"jwt": jwts}}
 
     def access_token(self, credential_id: str = "cred-1") -> str:
         """Offer → token, the short way (the end-to-end test walks it step by step)."""

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from issuer.api_keys import Principal, Role
 from issuer.catalogue import load_alliance_file
 from issuer.errors import IssuerError
 from mcred.app import Services, build_services, create_app
+from mcred.demo.learner import DemoNotSeeded, demo_credential, issue_demo_credential
+from mcred.offer_page import offer_qr
+from mcred.offers import TX_CODE_LENGTH, CredentialOfferCreated
 from mcred.settings import Settings
 from vc_core.errors import VcCoreError
 from vc_core.keys import KeyType
 from vc_core.model.completeness import check_completeness
+from wallet_bridge.errors import WalletBridgeError
 
 __all__ = ["app"]
 
@@ -35,7 +41,12 @@ apikey_app = typer.Typer(help="Bearer API keys for the admin API.", no_args_is_h
 app.add_typer(apikey_app, name="apikey")
 alliance_app = typer.Typer(help="Alliances: partners, courses, mandates.", no_args_is_help=True)
 app.add_typer(alliance_app, name="alliance")
+demo_app = typer.Typer(
+    help="Try mcred with the demo alliance (seeded in development).", no_args_is_help=True
+)
+app.add_typer(demo_app, name="demo")
 console = Console()
+err_console = Console(stderr=True)
 CLI = Principal("cli", Role.ADMIN, None, "command line")
 
 
@@ -43,10 +54,52 @@ def _services() -> Services:
     return build_services(Settings())
 
 
-def _fail(error: IssuerError | VcCoreError) -> typer.Exit:
-    """Print an error the way the API would word it, and exit 1."""
-    console.print(f"[red]error[/red] ({error.code}): {error.message}")
+def _fail(error: IssuerError | VcCoreError | WalletBridgeError) -> typer.Exit:
+    """Print an error the way the API would word it (on stderr), and exit 1."""
+    if isinstance(error, WalletBridgeError):
+        code, message = error.error, error.description
+    else:
+        code, message = error.code, error.message
+    err_console.print(f"[red]error[/red] ({code}): {escape(message)}", highlight=False)
     return typer.Exit(1)
+
+
+def _plain(text: str) -> None:
+    """Print ``text`` as it is: no markup, no highlighting, and links never wrapped."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _make_offer(
+    services: Services, credential_id: str, *, pin: bool = True, by_value: bool = False
+) -> CredentialOfferCreated:
+    """An OpenID4VCI offer of a credential the issuer holds (errors: issuer's or bridge's)."""
+    services.issuer.get(CLI, credential_id)  # NotFound names the credential
+    created = services.wallet_bridge.create_offer(
+        credential_id,
+        by_reference=not by_value,
+        tx_code_length=TX_CODE_LENGTH if pin else None,
+    )
+    return CredentialOfferCreated.of(created, services.settings.public_url)
+
+
+def _show_offer(offer: CredentialOfferCreated, *, qr: bool = True, indent: str = "") -> None:
+    """The offer for a person at a terminal: link, PIN, page, expiry and a QR code."""
+    expires = f"{offer.expires_at:%Y-%m-%d %H:%M} UTC"
+    _plain(f"{indent}offer page    {offer.offer_page_url}")
+    _plain(f"{indent}offer link    {offer.offer_url}")
+    if offer.tx_code is not None:
+        _plain(f"{indent}PIN           {offer.tx_code}   (send it by another channel)")
+    else:
+        _plain(f"{indent}PIN           none")
+    _plain(f"{indent}valid until   {expires} (single use)")
+    if qr:
+        out = io.StringIO()
+        offer_qr(offer.offer_url).terminal(out=out, compact=True)
+        typer.echo(out.getvalue(), nl=False)
+
+
+def _offer_json(offer: CredentialOfferCreated, credential_id: str) -> dict[str, Any]:
+    return {**offer.model_dump(mode="json"), "credential_id": credential_id}
 
 
 @app.command()
@@ -58,19 +111,11 @@ def serve(
         typer.Option(
             min=1,
             max=64,
-            help="Worker processes; more than one waits for the wallet bridge's shared state",
+            help="Worker processes (short-lived state is shared through the database or Redis)",
         ),
     ] = 1,
 ) -> None:
     """Run the HTTP service (embedded default: SQLite under MCRED_DATA_DIR, demo alliance)."""
-    if workers > 1:
-        # OpenID4VCI offers, codes and nonces live in process memory until the Redis/SQL
-        # stores land: a code made by one worker would be unknown to the next.
-        console.print(
-            "[red]error[/red]: --workers > 1 needs shared state for the wallet bridge "
-            "(not available yet); run one worker per host for now"
-        )
-        raise typer.Exit(2)
     settings = Settings()
     application = create_app(settings)
     services: Services = application.state.services
@@ -82,7 +127,11 @@ def serve(
     console.print(f"  API docs      http://{host}:{port}/docs")
     console.print(f"  alliances     {', '.join(services.issuer.alliance_ids()) or '-'}")
     if services.admin_token is not None:
-        console.print(f"  dev admin key {services.admin_token}   (development only)")
+        console.print(
+            f"  dev admin key {services.admin_token}   (development only)", soft_wrap=True
+        )
+    if settings.seed_demo:
+        _show_demo_offer(services)
     if workers == 1:
         uvicorn.run(application, host=host, port=port, log_level="info")
         return
@@ -95,6 +144,19 @@ def serve(
         workers=workers,
         log_level="info",
     )
+
+
+def _show_demo_offer(services: Services) -> None:
+    """A ready offer for the demo learner (one credential, reused across restarts)."""
+    try:
+        credential_id = demo_credential(services.issuer)
+        offer = _make_offer(services, credential_id)
+    except (DemoNotSeeded, IssuerError, VcCoreError, WalletBridgeError) as exc:
+        err_console.print(f"  demo offer    not available: {exc}", markup=False, highlight=False)
+        return
+    console.print("  [bold]try a wallet[/bold] (demo learner; a new offer at every start)")
+    _plain(f"  credential    {credential_id}")
+    _show_offer(offer, qr=False, indent="  ")
 
 
 @app.command()
@@ -220,6 +282,65 @@ def _change(action: str, credential_id: str, reason: str) -> None:
 
 Reason = Annotated[str, typer.Option(help="Why (kept in the audit trail)")]
 CredentialId = Annotated[str, typer.Argument(help="The credential's id (urn:uuid:…)")]
+
+
+NoPin = Annotated[
+    bool, typer.Option("--no-pin", help="An offer without a PIN (tx_code): the link alone")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else")]
+
+
+@app.command()
+def offer(
+    credential_id: CredentialId,
+    no_pin: NoPin = False,
+    by_value: Annotated[
+        bool,
+        typer.Option(
+            "--by-value", help="Put the whole offer in the link (credential_offer, a larger QR)"
+        ),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Make an OpenID4VCI credential offer: link, PIN, the learner's page and a QR code.
+
+    Send the learner the page (or the link) and, by another channel, the PIN.
+    """
+    services = _services()
+    try:
+        made = _make_offer(services, credential_id, pin=not no_pin, by_value=by_value)
+    except (IssuerError, WalletBridgeError) as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(_offer_json(made, credential_id), indent=2))
+        return
+    _plain(f"credential    {credential_id}")
+    _show_offer(made)
+
+
+@demo_app.command("offer")
+def demo_offer(no_pin: NoPin = False, as_json: AsJson = False) -> None:
+    """Issue a fresh demo credential to a demo learner and make an offer of it.
+
+    With --json, prints exactly {"offer_url", "tx_code", "credential_id"}.
+    """
+    services = _services()
+    try:
+        credential_id = issue_demo_credential(services.issuer)
+        made = _make_offer(services, credential_id, pin=not no_pin)
+    except DemoNotSeeded as exc:
+        err_console.print(
+            f"[red]error[/red] (demo_not_seeded): {escape(str(exc))}", highlight=False
+        )
+        raise typer.Exit(1) from None
+    except (IssuerError, VcCoreError, WalletBridgeError) as exc:
+        raise _fail(exc) from None
+    if as_json:
+        body = {"offer_url": made.offer_url, "tx_code": made.tx_code}
+        typer.echo(json.dumps({**body, "credential_id": credential_id}))
+        return
+    _plain(f"credential    {credential_id}   (demo learner)")
+    _show_offer(made)
 
 
 @app.command()

@@ -9,6 +9,23 @@
   assert (``verificationFail``: status ``400`` or ``422``; the VCDM 2.0 suite treats a status
   ``>= 400`` or a non-empty ``errors`` as a rejection).
 
+OpenID4VP 1.0 (:func:`build_presentation_request_router`, :mod:`verifier.openid4vp`):
+
+* ``POST /api/v1/presentation-requests`` (API key) — what to ask for → ``201``
+  ``{id, request_url, request_uri, expires_at, dcql_query}``, ``request_url`` being the
+  ``openid4vp://`` link for a QR code or a same-device link;
+* ``GET /api/v1/presentation-requests/{id}`` (API key) — ``pending``, ``expired`` or
+  ``answered`` with the report (same-device: with ``?response_code=``);
+* ``GET|POST {request_path}/{state}`` — the ``request_uri``: the Request Object,
+  ``application/oauth-authz-req+jwt`` (POST: ``wallet_metadata``, ``wallet_nonce``, §5.10);
+* ``POST {response_path}`` — the ``response_uri`` (``direct_post``, form-encoded
+  ``vp_token`` + ``state``): ``200`` ``{}`` or ``{"redirect_uri": …}``.
+
+Errors of :mod:`verifier.openid4vp.errors` are written once here: ``{error,
+error_description}`` on the wallet-facing endpoints, ProblemDetails (``code`` = the OAuth
+code) on ``/api/v1``. The API-key check is injected (``authenticate``): the verifier role does
+not know the issuer's keys; whatever it raises reaches the app's error handlers.
+
 Verifying needs no authentication (verifiers are public), but the body is capped
 (``max_body_bytes``, 256 KiB by default) while it is read, before any parsing; bodies must be
 strict JSON (no duplicate member names, no ``NaN``). Verification resolves DIDs and fetches
@@ -17,10 +34,11 @@ status lists with blocking I/O, so it runs in the thread pool. Responses are ``n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
@@ -28,9 +46,17 @@ from pydantic import BaseModel, ValidationError
 from vc_core.errors import MalformedInputError
 from verifier.errors import InputTooLargeError, UnverifiableInputError
 from verifier.formats import load_json
+from verifier.openid4vp.errors import InvalidRequest, OpenId4VpError
+from verifier.openid4vp.request import REQUEST_OBJECT_MEDIA_TYPE
+from verifier.openid4vp.service import PresentationRequests
 from verifier.policy import DEFAULT_MAX_INPUT_BYTES
 from verifier.report import VerificationReport
 from verifier.schemas import (
+    DirectPostResultOut,
+    OAuthErrorOut,
+    PresentationRequestCreatedOut,
+    PresentationRequestIn,
+    PresentationRequestStatusOut,
     ProblemOut,
     VcApiVerificationResult,
     VcApiVerifyCredentialRequest,
@@ -40,10 +66,19 @@ from verifier.schemas import (
 )
 from verifier.service import Verifier
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "build_verifier_router"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "MAX_DIRECT_POST_BYTES",
+    "Authenticate",
+    "build_presentation_request_router",
+    "build_verifier_router",
+]
 
 DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_INPUT_BYTES + 4096
 """The largest request body read: the largest input plus room for ``options``."""
+MAX_DIRECT_POST_BYTES = 1024 * 1024
+"""The largest ``direct_post`` body: a form-encoded ``vp_token`` (percent-encoding JSON about
+doubles it) with a presentation of up to the verifier's input cap."""
 PROBLEM_JSON = "application/problem+json"
 _NO_STORE = {"Cache-Control": "no-store"}
 _Body = TypeVar("_Body", bound=BaseModel)
@@ -225,5 +260,216 @@ def build_verifier_router(
         openapi_extra=_request_body(VcApiVerifyPresentationRequest),
         responses=vc_api_responses,
         name="vc_api_verify_presentation",
+    )
+    return router
+
+
+# -- OpenID4VP --------------------------------------------------------------------------------
+
+Authenticate = Callable[[str | None], str]
+"""``Authorization`` header value → a label of the caller (stored as ``requested_by``);
+raises when the caller may not use the API (the app's handlers answer ``401``/``403``)."""
+_FORM = "application/x-www-form-urlencoded"
+
+
+async def _form(request: Request, limit: int) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body (UTF-8), each parameter at most once."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != _FORM:
+        raise InvalidRequest(f"the body must be {_FORM}")
+    try:
+        raw = await _read_body(request, limit)
+    except InputTooLargeError as exc:
+        raise InvalidRequest(exc.message) from None
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("the body is not a valid UTF-8 form") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:  # RFC 6749 §3.1: parameters MUST NOT be included more than once
+            raise InvalidRequest(f"parameter {name!r} is repeated")
+        form[name] = value
+    return form
+
+
+def _oauth_error(exc: OpenId4VpError) -> JSONResponse:
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=_NO_STORE)
+
+
+def _api_error(exc: OpenId4VpError) -> JSONResponse:
+    return JSONResponse(
+        exc.to_problem(), status_code=exc.status, media_type=PROBLEM_JSON, headers=_NO_STORE
+    )
+
+
+_Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _handled(endpoint: _Endpoint, render: Callable[[OpenId4VpError], JSONResponse]) -> _Endpoint:
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except OpenId4VpError as exc:
+            return render(exc)
+
+    return run
+
+
+def build_presentation_request_router(
+    service: PresentationRequests,
+    *,
+    authenticate: Authenticate | None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_direct_post_bytes: int = MAX_DIRECT_POST_BYTES,
+) -> APIRouter:
+    """The OpenID4VP wire of ``service`` (module doc). ``authenticate`` guards
+    ``/api/v1/presentation-requests``; pass ``None`` only to leave that API open on purpose.
+    The wallet-facing paths are those of the service's settings."""
+    router = APIRouter(tags=["openid4vp"])
+    request_path, response_path = service.settings.request_path, service.settings.response_path
+
+    def caller(request: Request) -> str | None:
+        if authenticate is None:
+            return None
+        return authenticate(request.headers.get("authorization"))
+
+    async def create(request: Request) -> Response:
+        requested_by = caller(request)
+        data = await _read_body(request, max_body_bytes)
+        try:
+            body = PresentationRequestIn.model_validate(load_json(data, what="the body"))
+        except UnverifiableInputError as exc:
+            raise InvalidRequest(exc.message) from None
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidRequest(f"invalid presentation request: {problems}") from None
+        created = await run_in_threadpool(
+            lambda: service.create(body.to_what(), requested_by=requested_by)
+        )
+        out = PresentationRequestCreatedOut(
+            id=created.id,
+            request_url=created.request_url,
+            request_uri=created.request_uri,
+            expires_at=created.expires_at.isoformat(),
+            dcql_query=dict(created.dcql_query),
+        )
+        return JSONResponse(out.model_dump(), status_code=201, headers=_NO_STORE)
+
+    async def status(request: Request) -> Response:
+        caller(request)
+        found = await run_in_threadpool(
+            lambda: service.status(
+                request.path_params["request_id"],
+                response_code=request.query_params.get("response_code"),
+            )
+        )
+        return JSONResponse(found.to_dict(), headers=_NO_STORE)
+
+    async def request_object(request: Request) -> Response:
+        state = request.path_params["state"]
+        if request.method == "POST":
+            form = await _form(request, max_body_bytes)
+            token = await run_in_threadpool(
+                lambda: service.request_object(
+                    state,
+                    wallet_metadata=form.get("wallet_metadata"),
+                    wallet_nonce=form.get("wallet_nonce"),
+                )
+            )
+        else:
+            token = await run_in_threadpool(service.request_object, state)
+        return Response(token, media_type=REQUEST_OBJECT_MEDIA_TYPE, headers=_NO_STORE)
+
+    async def direct_post(request: Request) -> Response:
+        form = await _form(request, max_direct_post_bytes)
+        body = await run_in_threadpool(service.respond, form)
+        return JSONResponse(body, headers=_NO_STORE)
+
+    oauth_errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": OAuthErrorOut, "description": "refused (OAuth error code)"},
+        404: {"model": OAuthErrorOut, "description": "no such pending request"},
+    }
+    api_errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": ProblemOut, "description": "invalid_request, vp_formats_not_supported…"},
+        401: {"model": ProblemOut, "description": "no or an unknown API key"},
+    }
+    router.add_api_route(
+        "/api/v1/presentation-requests",
+        _handled(create, _api_error),
+        methods=["POST"],
+        status_code=201,
+        summary="Ask a learner's wallet for a credential (OpenID4VP): an openid4vp:// link",
+        description=(
+            "Creates a presentation request: a DCQL query for the alliance's credential type "
+            "(every format it can be asked in, or those named; only the named claims), a fresh "
+            "nonce, a signed Request Object by reference. Show request_url as a QR code "
+            "(cross-device) or as a link (same-device, with redirect_uri). Requests expire and "
+            "answer once."
+        ),
+        openapi_extra=_request_body(PresentationRequestIn),
+        responses={201: {"model": PresentationRequestCreatedOut}, **api_errors},
+        name="create_presentation_request",
+    )
+    router.add_api_route(
+        "/api/v1/presentation-requests/{request_id}",
+        _handled(status, _api_error),
+        methods=["GET"],
+        summary="A presentation request: pending, expired, or the report once answered",
+        description=(
+            "Poll until status is 'answered' (or 'expired'). A same-device request is shown "
+            "answered only with ?response_code= (from the redirect), against session fixation."
+        ),
+        responses={
+            200: {"model": PresentationRequestStatusOut},
+            403: {"model": ProblemOut, "description": "access_denied: response_code missing"},
+            404: {"model": ProblemOut, "description": "no such presentation request"},
+            **api_errors,
+        },
+        name="presentation_request_status",
+    )
+    for method, note in (
+        ("GET", ""),
+        ("POST", " (request_uri_method=post: form with wallet_metadata, wallet_nonce)"),
+    ):
+        router.add_api_route(
+            request_path + "/{state}",
+            _handled(request_object, _oauth_error),
+            methods=[method],
+            summary="OpenID4VP request_uri: the Request Object" + note,
+            responses={
+                200: {"content": {REQUEST_OBJECT_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+                **oauth_errors,
+            },
+            name=f"openid4vp_request_object_{method.lower()}",
+        )
+    router.add_api_route(
+        response_path,
+        _handled(direct_post, _oauth_error),
+        methods=["POST"],
+        summary="OpenID4VP response_uri (direct_post): the wallet's vp_token and state",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    _FORM: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "vp_token": {"type": "string"},
+                                "state": {"type": "string"},
+                                "error": {"type": "string"},
+                                "error_description": {"type": "string"},
+                            },
+                            "required": ["state"],
+                        }
+                    }
+                },
+            }
+        },
+        responses={200: {"model": DirectPostResultOut}, **oauth_errors},
+        name="openid4vp_response",
     )
     return router

@@ -2,6 +2,10 @@
 
 * mcred's own ``POST /api/v1/verify``: :class:`VerifyRequest` in, :class:`VerificationReportOut`
   out (the full report, ``200`` whatever the verdict).
+* OpenID4VP presentation requests (``/api/v1/presentation-requests``):
+  :class:`PresentationRequestIn` in, :class:`PresentationRequestCreatedOut` /
+  :class:`PresentationRequestStatusOut` out; the wallet-facing endpoints answer
+  :class:`DirectPostResultOut` or :class:`OAuthErrorOut`.
 * The W3C VC API (``/credentials/verify``, ``/presentations/verify``):
   :class:`VcApiVerifyCredentialRequest` / :class:`VcApiVerifyPresentationRequest` in,
   :class:`VcApiVerificationResult` out. ``options`` accepts members we do not use (other VC API
@@ -18,10 +22,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from verifier.openid4vp.service import WhatToAsk
 from verifier.policy import VerificationOptions
 
 __all__ = [
     "CheckOut",
+    "DirectPostResultOut",
+    "OAuthErrorOut",
+    "PresentationRequestCreatedOut",
+    "PresentationRequestIn",
+    "PresentationRequestStatusOut",
     "ProblemOut",
     "VcApiOptions",
     "VcApiVerificationResult",
@@ -176,3 +186,109 @@ class VcApiVerificationResult(BaseModel):
     checks: list[str] = Field(examples=[["well_formed", "proof", "issuer_key", "validity"]])
     warnings: list[ProblemOut]
     errors: list[ProblemOut]
+
+
+# -- OpenID4VP presentation requests ---------------------------------------------------------
+
+
+class PresentationRequestIn(BaseModel):
+    """What to ask the learner's wallet for (``POST /api/v1/presentation-requests``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alliance: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The alliance whose credential is asked for.",
+        examples=["arqus"],
+    )
+    credential: str = Field(
+        default="micro-credential",
+        min_length=1,
+        max_length=100,
+        description="The credential type of that alliance.",
+    )
+    claims: list[str] | None = Field(
+        default=None,
+        max_length=32,
+        description=(
+            "Only these claims (names the credential type defines, e.g. 'learner', 'grade'); "
+            "SD-JWT wallets then disclose nothing else. Omitted: no selectively disclosable "
+            "claim is asked for."
+        ),
+        examples=[["learner", "title", "grade"]],
+    )
+    formats: list[str] | None = Field(
+        default=None,
+        max_length=3,
+        description="Offer only these formats (dc+sd-jwt, ldp_vc, jwt_vc_json); default all.",
+    )
+    redirect_uri: str | None = Field(
+        default=None,
+        max_length=2048,
+        description=(
+            "Same-device flow: where the wallet sends the user after answering, with a "
+            "'response_code' query parameter that GET .../{id} then needs. Omitted: "
+            "cross-device (QR code) flow."
+        ),
+    )
+    request_uri_method: str | None = Field(
+        default=None,
+        max_length=8,
+        description="'get' or 'post' in the link (default: the server's setting).",
+    )
+
+    def to_what(self) -> WhatToAsk:
+        return WhatToAsk(
+            alliance=self.alliance,
+            credential=self.credential,
+            claims=tuple(self.claims) if self.claims is not None else None,
+            formats=tuple(self.formats) if self.formats is not None else None,
+            redirect_uri=self.redirect_uri,
+            request_uri_method=self.request_uri_method,
+        )
+
+
+class PresentationRequestCreatedOut(BaseModel):
+    id: str = Field(description="The handle for GET /api/v1/presentation-requests/{id}.")
+    request_url: str = Field(
+        description="The openid4vp:// link: show it as a QR code, or as a same-device link.",
+        examples=["openid4vp://?client_id=decentralized_identifier%3Adid%3Aweb%3A…"],
+    )
+    request_uri: str = Field(description="Where the wallet fetches the signed Request Object.")
+    expires_at: str
+    dcql_query: dict[str, Any] = Field(description="The DCQL query sent to the wallet.")
+
+
+class PresentationRequestStatusOut(BaseModel):
+    id: str
+    status: Literal["pending", "expired", "answered"]
+    created_at: str
+    expires_at: str
+    answered_at: str | None = None
+    verified: bool | None = Field(
+        default=None, description="Answered: the presentations satisfy the request and verified."
+    )
+    report: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Answered with a vp_token: one entry per DCQL credential query, each presentation "
+            "with its verification report and the requested claims found."
+        ),
+    )
+    wallet_error: dict[str, str] | None = Field(
+        default=None, description="Answered with an error by the wallet (e.g. access_denied)."
+    )
+
+
+class DirectPostResultOut(BaseModel):
+    """The response_uri's answer to the wallet (OID4VP 1.0 §8.2)."""
+
+    redirect_uri: str | None = Field(
+        default=None, description="Same-device flow only: where the wallet sends the user."
+    )
+
+
+class OAuthErrorOut(BaseModel):
+    error: str = Field(examples=["invalid_request", "vp_formats_not_supported"])
+    error_description: str | None = None

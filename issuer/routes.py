@@ -2,6 +2,7 @@
 
 * identity: ``/.well-known/did.json`` and ``/partners/{id}/did.json`` (hosted partners);
 * status lists: ``/status/{list_id}`` (signed ``BitstringStatusListCredential``, ETag, 304);
+* trust registries: ``/alliances/{alliance_id}/registry`` (the alliance's signed registry);
 * the admin API under ``/api/v1`` (bearer API keys; errors are ProblemDetails);
 * the VC-API (W3C VCALM) issuer endpoints ``/credentials/issue`` and ``/credentials/status``.
 """
@@ -19,6 +20,7 @@ from issuer.catalogue import AllianceFile
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
 from issuer.ports import ApiKeyStore, CredentialQuery
+from issuer.registry import REGISTRY_MEDIA_TYPE, RegistryPublisher
 from issuer.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -38,6 +40,7 @@ __all__ = [
     "LOOPBACK_PRINCIPAL",
     "build_admin_router",
     "build_identity_router",
+    "build_registry_router",
     "build_status_router",
     "build_vc_api_router",
 ]
@@ -145,6 +148,38 @@ def build_status_router(status: StatusListService) -> APIRouter:
         }:
             return Response(status_code=304, headers=headers)
         return Response(published.token, media_type=STATUS_LIST_JWT, headers=headers)
+
+    return router
+
+
+def build_registry_router(registry: RegistryPublisher) -> APIRouter:
+    """``GET /alliances/{alliance_id}/registry``: the alliance's trust registry, public."""
+    router = APIRouter(tags=["trust registry"])
+
+    @router.get(
+        "/alliances/{alliance_id}/registry",
+        summary="The alliance's trust registry: members and mandates (vc+jwt, ES256)",
+        responses={
+            200: {"content": {REGISTRY_MEDIA_TYPE: {}}},
+            304: {"description": "not modified"},
+            404: {"description": "no such alliance"},
+        },
+    )
+    def alliance_registry(
+        alliance_id: str,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        published = registry.published(alliance_id)
+        headers = {
+            **_PUBLIC_HEADERS,
+            "ETag": published.etag,
+            "Cache-Control": f"public, max-age={published.max_age}",
+        }
+        if if_none_match is not None and published.etag in {
+            tag.strip() for tag in if_none_match.split(",")
+        }:
+            return Response(status_code=304, headers=headers)
+        return Response(published.token, media_type=REGISTRY_MEDIA_TYPE, headers=headers)
 
     return router
 

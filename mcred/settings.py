@@ -41,7 +41,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite at <data_dir>/mcred.db"
     )
-    redis_url: str | None = Field(None, description="Redis for short-lived single-use state")
+    redis_url: str | None = Field(
+        None,
+        description="Redis for short-lived single-use state: the wallet bridge's offers, codes, "
+        "tokens and nonces, the verifier's presentation requests (default: the SQL database)",
+    )
+    redis_key_prefix: str = Field(
+        "mcred:",
+        min_length=1,
+        description="Prefix of every Redis key mcred writes (deployments sharing one Redis)",
+    )
     key_encryption_key: SecretStr | None = Field(
         None, description="base64url 32-byte key that encrypts signing keys at rest"
     )
@@ -81,6 +90,20 @@ class Settings(BaseSettings):
         description="VC-API issuing without an API key for direct loopback callers "
         "(W3C test suites; never in production)",
     )
+    trust_local_alliances: bool = Field(
+        True,
+        description="The verifier trusts the alliances this service coordinates (members and "
+        "mandates from its own catalogue); off: issuer trust only from the registries below",
+    )
+    trust_registry_file: Path | None = Field(
+        None, description="A pinned alliance registry file (JSON) the verifier trusts"
+    )
+    trust_registry_url: str | None = Field(
+        None, description="A signed alliance registry (vc+jwt) the verifier fetches and trusts"
+    )
+    trust_anchor_did: str | None = Field(
+        None, description="The DID that must sign the registry at MCRED_TRUST_REGISTRY_URL"
+    )
 
     @field_validator("vc_api_cryptosuite")
     @classmethod
@@ -98,6 +121,17 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("public_url must not have a query or fragment")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_trust_registry(self) -> Self:
+        if self.trust_registry_url is not None:
+            if self.trust_anchor_did is None:
+                raise ValueError("MCRED_TRUST_REGISTRY_URL needs MCRED_TRUST_ANCHOR_DID")
+            if urlsplit(self.trust_registry_url).scheme not in {"http", "https"}:
+                raise ValueError("trust_registry_url must be an http(s) URL")
+        if self.trust_anchor_did is not None and not self.trust_anchor_did.startswith("did:"):
+            raise ValueError("trust_anchor_did must be a DID")
+        return self
 
     @model_validator(mode="after")
     def _production_refuses_dev_defaults(self) -> Self:

@@ -9,7 +9,9 @@
 * :func:`completeness` — the eleven mandatory Annex I elements of Council Recommendation
   2022/C 243/02 in an ELM credential (specs.md §9.4), via
   :func:`vc_core.model.completeness.check_completeness`.
-* :func:`issuer_trust` — the issuer against a :class:`~verifier.ports.TrustRegistry`.
+* :func:`issuer_trust` — the issuer against a :class:`~verifier.ports.TrustRegistry`; with an
+  :class:`~verifier.ports.AllianceTrustRegistry`, also the awarding bodies and their mandates
+  (:func:`verifier.trust.alliance_trust`).
 * :func:`holder_binding` — a presented credential's subject is the presenter (specs.md §11
   step 9).
 """
@@ -26,8 +28,9 @@ from vc_core.jsonld.canonicalize import Canonicalizer
 from vc_core.jsonld.safe_mode import is_absolute_iri
 from vc_core.model.completeness import check_completeness
 from verifier.formats import types_of
-from verifier.ports import TrustRegistry
+from verifier.ports import AllianceTrustRegistry, TrustRegistry
 from verifier.report import Check, CheckName, ReportWarning
+from verifier.trust import MandateVerifier, TrustCode, TrustRegistryError, alliance_trust
 
 __all__ = [
     "VC_V1_CONTEXT",
@@ -408,10 +411,40 @@ def completeness(
 # -- trust and holder binding ---------------------------------------------------------------
 
 
-def issuer_trust(registry: TrustRegistry | None, issuer: str) -> Check:
+def issuer_trust(
+    registry: TrustRegistry | None,
+    issuer: str,
+    *,
+    document: Mapping[str, Any] | None = None,
+    mandates: MandateVerifier | None = None,
+) -> Check:
+    """The issuer against ``registry``: skipped without one (``no_trust_registry``).
+
+    An :class:`~verifier.ports.AllianceTrustRegistry` given the verified ``document`` and a
+    :class:`~verifier.trust.MandateVerifier` also checks the awarding bodies and their
+    mandates (:func:`verifier.trust.alliance_trust`); any other registry is an allow-list of
+    issuers (``untrusted_issuer``).
+    """
     if registry is None:
         return Check.skipped(
             CheckName.ISSUER_TRUST, "no_trust_registry", "no trust registry configured"
+        )
+    if (
+        isinstance(registry, AllianceTrustRegistry)
+        and document is not None
+        and mandates is not None
+    ):
+        try:
+            alliances = registry.alliances()
+        except TrustRegistryError as exc:
+            return Check.failed(
+                CheckName.ISSUER_TRUST,
+                str(TrustCode.REGISTRY_UNAVAILABLE),
+                exc.message,
+                details={"registry": registry.name},
+            )
+        return alliance_trust(
+            alliances, document, issuer, registry_name=registry.name, verifier=mandates
         )
     if registry.is_trusted_issuer(issuer):
         return Check.passed(

@@ -10,8 +10,10 @@
   satisfying :class:`StatusListClient`; the verifier uses it when its status list client also
   implements it (or one is passed as ``status_tokens``).
 * :class:`Clock` gives "now" for validity periods, proof and key expiry.
-* :class:`TrustRegistry` says whether an issuer is one the verifier trusts (specs.md §11 step 8).
-  No registry is configured yet: the ``issuer_trust`` check is then ``skipped``.
+* :class:`TrustRegistry` says whether an issuer is one the verifier trusts (specs.md §11 step 8);
+  an :class:`AllianceTrustRegistry` also gives the alliances' members and awarding mandates
+  (:mod:`verifier.trust`), so ``issuer_trust`` checks that every awarding body authorised the
+  issuer. Without a registry the ``issuer_trust`` check is ``skipped`` (``no_trust_registry``).
 
 DID documents come through :class:`vc_core.dids.resolver.DidResolver`. The verifier never
 opens a socket itself.
@@ -19,13 +21,17 @@ opens a socket itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from vc_core.errors import StatusListError
 
+if TYPE_CHECKING:
+    from verifier.trust import AllianceRegistry
+
 __all__ = [
+    "AllianceTrustRegistry",
     "Clock",
     "StatusListClient",
     "StatusListRetrievalError",
@@ -89,7 +95,8 @@ class SystemClock:
 
 
 class TrustRegistry(Protocol):
-    """Which issuers the verifier trusts (an alliance allow-list, EBSI TIR, ... — later).
+    """Which issuers the verifier trusts (an allow-list; :class:`AllianceTrustRegistry` for
+    alliances, EBSI TIR later).
 
     This is a membership lookup, not a verification: the verifier reports the answer as its
     ``issuer_trust`` check.
@@ -101,3 +108,18 @@ class TrustRegistry(Protocol):
         ...
 
     def is_trusted_issuer(self, issuer: str) -> bool: ...
+
+
+@runtime_checkable
+class AllianceTrustRegistry(TrustRegistry, Protocol):
+    """Alliance trust registries: members and awarding mandates (:mod:`verifier.trust`).
+
+    :class:`verifier.trust.AllianceRegistries` serves fixed or provided registries (a pinned
+    file, the alliances this service coordinates); :class:`verifier.trust.SignedRegistryClient`
+    keeps a signed registry fetched from a URL. ``is_trusted_issuer`` is true for a member.
+    """
+
+    def alliances(self) -> Sequence[AllianceRegistry]:
+        """The registries in force now. Raises :class:`verifier.trust.TrustRegistryError` when
+        none can be had (the check then fails with ``trust_registry_unavailable``)."""
+        ...

@@ -51,3 +51,21 @@ def test_production_refuses_development_defaults(
 def test_public_url_must_be_http_without_query(url: str) -> None:
     with pytest.raises(ValidationError, match="public_url"):
         Settings(_env_file=None, public_url=url)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"trust_registry_url": "https://a.example/alliances/x/registry"}, "TRUST_ANCHOR_DID"),
+        (
+            {"trust_registry_url": "file:///etc/passwd", "trust_anchor_did": "did:web:a.example"},
+            "http",
+        ),
+        ({"trust_anchor_did": "https://a.example"}, "must be a DID"),
+    ],
+)
+def test_trust_registry_settings_are_checked(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    # and the default: this service's own alliances are trusted
+    assert Settings(_env_file=None).trust_local_alliances is True  # type: ignore[call-arg]

@@ -29,9 +29,11 @@ from issuer.catalogue import (
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
 from issuer.ports import ApiKeyStore, CatalogueStore
+from issuer.registry import RegistryPublisher
 from issuer.routes import (
     build_admin_router,
     build_identity_router,
+    build_registry_router,
     build_status_router,
     build_vc_api_router,
 )
@@ -40,9 +42,12 @@ from issuer.status_lists import StatusListService
 from issuer.vc_api import VcApiIssuer
 from mcred.did_web_resolver import build_did_resolver
 from mcred.http import FetchPolicy, GuardedFetcher
+from mcred.offer_page import build_offer_page_router
 from mcred.offers import build_offer_router
+from mcred.presentation import AllianceCredentialCatalogue, request_signer
 from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
+from mcred.storage.bridge_stores import BridgeStores, build_bridge_stores
 from mcred.storage.key_cipher import KeyEncryptionError, load_kek
 from mcred.storage.sql import create_engine_for, upgrade_database
 from mcred.storage.sql_keys import SqlSigningKeyStore
@@ -53,8 +58,9 @@ from mcred.storage.sql_records import (
     SqlCredentialStore,
 )
 from mcred.storage.sql_status import SqlStatusListStore
+from mcred.trust import build_trust_registry
 from mcred.verification import FetcherStatusListClient, build_verifier
-from mcred.wallet import IssuerCredentialSource, micro_credential_vct
+from mcred.wallet import IssuerCredentialSource, NotificationAuditTrail, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
 from vc_core.jsonld.canonicalize import (
@@ -64,15 +70,14 @@ from vc_core.jsonld.canonicalize import (
 )
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import KeyType
-from verifier.ports import StatusListRetrievalError
-from verifier.routes import build_verifier_router
-from verifier.service import Verifier
-from wallet_bridge.memory import (
-    InMemoryAccessTokenStore,
-    InMemoryNonceStore,
-    InMemoryNotificationStore,
-    InMemoryOfferStore,
+from verifier.openid4vp import (
+    ClientIdentifier,
+    PresentationRequests,
+    PresentationRequestSettings,
 )
+from verifier.ports import StatusListRetrievalError
+from verifier.routes import build_presentation_request_router, build_verifier_router
+from verifier.service import Verifier
 from wallet_bridge.metadata import CredentialIssuerMetadata
 from wallet_bridge.routes import build_wallet_bridge_router
 from wallet_bridge.service import WalletBridge
@@ -105,11 +110,17 @@ class Services:
     vc_api: VcApiIssuer
     verifier: Verifier
     wallet_bridge: WalletBridge
+    presentation_requests: PresentationRequests
+    registry: RegistryPublisher
     admin_token: str | None = None
     """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
+    bridge_stores: BridgeStores | None = None
+    """The wallet bridge's stores (their Redis client, if any, is closed with the services)."""
 
     def close(self) -> None:
         self.fetcher.close()
+        if self.bridge_stores is not None:
+            self.bridge_stores.close()
         self.engine.dispose()
 
 
@@ -271,14 +282,24 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         status_by_default=settings.vc_api_status,
         did_key=settings.vc_api_issuer_did_key,
     )
+    registry = RegistryPublisher(
+        identity=identity, catalogue=catalogue, resolver=resolver, public_url=settings.public_url
+    )
     verifier = build_verifier(
         fetcher,
         resolver,
         canonicalizer=canonicalizer,
         local_lists=lambda client: _LocalStatusLists(settings.public_url, status, client),
+        trust_registry=build_trust_registry(
+            settings, issuer=issuer, registry=registry, fetcher=fetcher, resolver=resolver
+        ),
     )
     api_key_store = SqlApiKeyStore(engine)
     api_keys = ApiKeyService(api_key_store)
+    credential_source = IssuerCredentialSource(issuer, identity, settings.public_url)
+    bridge_stores = build_bridge_stores(
+        settings.redis_url, engine, key_prefix=settings.redis_key_prefix
+    )
     services = Services(
         settings=settings,
         engine=engine,
@@ -293,17 +314,32 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         canonicalizer=canonicalizer,
         vc_api=vc_api,
         verifier=verifier,
+        registry=registry,
+        presentation_requests=PresentationRequests(
+            verifier=verifier,
+            resolver=resolver,
+            client=ClientIdentifier.for_did(did),
+            catalogue=AllianceCredentialCatalogue(issuer.alliance_ids, settings.public_url),
+            store=bridge_stores.presentation_requests,
+            settings=PresentationRequestSettings(settings.public_url),
+            signer=request_signer(identity),
+        ),
         wallet_bridge=WalletBridge(
             CredentialIssuerMetadata(
                 settings.public_url, vct=micro_credential_vct(settings.public_url)
             ),
-            IssuerCredentialSource(issuer, identity, settings.public_url),
-            # single-process state for now: Redis / SQL stores are the next step
-            offers=InMemoryOfferStore(),
-            tokens=InMemoryAccessTokenStore(),
-            nonces=InMemoryNonceStore(),
-            notifications=InMemoryNotificationStore(),
+            credential_source,
+            # short-lived state every worker and instance shares: Redis if configured, else SQL
+            offers=bridge_stores.offers,
+            tokens=bridge_stores.tokens,
+            nonces=bridge_stores.nonces,
+            notifications=bridge_stores.notifications,
+            deferred=bridge_stores.deferred,
+            on_notification=NotificationAuditTrail(audit),
+            jwt_vc_issuer=credential_source,
+            type_metadata=credential_source,
         ),
+        bridge_stores=bridge_stores,
     )
     if bootstrap:
         _bootstrap(services)
@@ -361,6 +397,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(build_identity_router(services.identity, services.hosted_partner))
     app.include_router(build_status_router(services.issuer.status))
+    app.include_router(build_registry_router(services.registry))
     app.include_router(
         build_admin_router(services.issuer, services.api_keys, services.api_key_store)
     )
@@ -372,8 +409,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     )
     app.include_router(build_verifier_router(services.verifier))
+    app.include_router(
+        build_presentation_request_router(
+            services.presentation_requests,
+            authenticate=lambda header: services.api_keys.authenticate(header).key_id,
+        )
+    )
     app.include_router(build_wallet_bridge_router(services.wallet_bridge))
     app.include_router(
         build_offer_router(services.issuer, services.api_keys, services.wallet_bridge)
     )
+    app.include_router(build_offer_page_router(services.wallet_bridge, services.issuer))
     return app

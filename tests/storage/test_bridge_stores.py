@@ -412,16 +412,16 @@ def test_redis_keys_carry_the_prefix_and_a_ttl(redis_bridge: Bridge) -> None:
     bridge.stores.deferred.put(_transaction(bridge.clock))
     keys = sorted(key.decode() for key in client.scan_iter(match=f"{prefix}*"))
     assert keys == [
-        f"{prefix}deferred:tx-1",
-        f"{prefix}grant:code-1",
-        f"{prefix}nonce:nonce-1",
-        f"{prefix}offer:offer-1",
+        f"{prefix}oid4vci:deferred:tx-1",
+        f"{prefix}oid4vci:grant:code-1",
+        f"{prefix}oid4vci:nonce:nonce-1",
+        f"{prefix}oid4vci:offer:offer-1",
     ]
     for key in keys:
         limit = timedelta(minutes=10) if ":deferred:" in key else ttl
         assert 0 < client.pttl(key) <= limit / timedelta(milliseconds=1)
     bridge.stores.offers.redeem("code-1", RIGHT)
-    assert client.exists(f"{prefix}grant:code-1", f"{prefix}offer:offer-1") == 0
+    assert client.exists(f"{prefix}oid4vci:grant:code-1", f"{prefix}oid4vci:offer:offer-1") == 0
 
 
 def test_the_settings_default_to_the_stores_key_prefix() -> None:

@@ -394,7 +394,7 @@ def test_a_request_put_past_its_retention_leaves_no_redis_key(redis_requests: Re
 
 def test_the_default_redis_prefix_follows_the_settings_default() -> None:
     settings = Settings(_env_file=None)
-    assert settings.redis_key_prefix + SUB_PREFIX == DEFAULT_KEY_PREFIX == "mcred:oid4vci:oid4vp:"
+    assert settings.redis_key_prefix + SUB_PREFIX == DEFAULT_KEY_PREFIX == "mcred:oid4vp:"
 
 
 # --- answer once across OS processes ---------------------------------------------------------

@@ -171,6 +171,10 @@ class StatusListService:
             else:  # pragma: no cover - slots are only allocated with the purposes above
                 continue
             self._store.set_status(slot, value)
+        # a list this process serves is signed again now, not when the next verifier asks
+        for list_id in dict.fromkeys(slot.list_id for slot in slots):
+            if list_id in self._published:
+                self.published(list_id)
 
     # -- publication --------------------------------------------------------------------------
     def published(self, list_id: str) -> PublishedList:

@@ -267,3 +267,28 @@ async def test_a_held_credential_is_issued_suspended_until_approved(
     assert first.status_code == 201
     other = await client.post("/api/v1/credentials", json=ISSUANCE, headers=headers)
     assert other.status_code == 409
+
+
+async def test_a_served_list_is_signed_again_at_the_change_not_at_the_next_read(
+    api: tuple[httpx.AsyncClient, Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, services = api
+    issued = await _issue(client)
+    slot = issued["status"][0]
+    assert await _status_value(client, slot) == 0  # the list is now served (and cached)
+    status = services.issuer.status
+    renders: list[str] = []
+    render = status._render
+
+    def counted(list_id: str) -> Any:
+        renders.append(list_id)
+        return render(list_id)
+
+    monkeypatch.setattr(status, "_render", counted)
+    revoked = await client.post(
+        f"/api/v1/credentials/{issued['id']}/revoke", json={"reason": "fraud"}, headers=ADMIN
+    )
+    assert revoked.status_code == 200
+    assert renders == [slot["list"]]  # signed during the revocation
+    assert await _status_value(client, slot) == 1
+    assert renders == [slot["list"]]  # and served from that signature

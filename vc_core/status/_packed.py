@@ -58,9 +58,17 @@ class PackedStatuses:
         self._buffer[byte] = (self._buffer[byte] & ~(mask << shift)) | (value << shift)
 
     def set_many(self, values: Mapping[int, int] | Iterable[tuple[int, int]]) -> None:
-        """Set every ``(index, status)`` pair (or ``{index: status}``) in place."""
+        """Set every ``(index, status)`` pair (or ``{index: status}``) in place (what
+        :meth:`set` does, inlined: rendering a full list sets thousands of entries)."""
+        buffer, width = self._buffer, self._width
+        mask, entries, msb = (1 << width) - 1, len(self), self.MSB_FIRST
         for index, value in values.items() if isinstance(values, Mapping) else values:
-            self.set(index, value)
+            if not 0 <= index < entries or not 0 <= value <= mask:
+                self.set(index, value)  # raises the same error set() would
+            bit = index * width
+            shift = (8 - width - (bit & 7)) if msb else bit & 7
+            byte = bit >> 3
+            buffer[byte] = (buffer[byte] & ~(mask << shift)) | (value << shift)
 
     def nonzero(self) -> Iterator[tuple[int, int]]:
         """``(index, status)`` of every non-zero entry, in index order (zero bytes skipped in C)."""

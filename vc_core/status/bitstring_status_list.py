@@ -248,8 +248,9 @@ class BitstringStatusList(PackedStatuses):
 
     def encode(self) -> str:
         """``encodedList`` = ``"u"`` + base64url(GZIP(bitstring)) (§3.3); mtime 0, deterministic."""
-        # level 6: level 9 is ten times slower on sparse lists for ~25% smaller output
-        compressed = gzip.compress(self._buffer, compresslevel=6, mtime=0)
+        # level 4: on a sparse 1 Mi-entry list 2.5x faster than level 6 for ~15% more bytes (a
+        # revocation is served sooner; the list is cached by verifiers anyway)
+        compressed = gzip.compress(self._buffer, compresslevel=4, mtime=0)
         return MULTIBASE_BASE64URL + b64url_encode(compressed)
 
     def credential_subject(

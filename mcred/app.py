@@ -285,18 +285,19 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
     registry = RegistryPublisher(
         identity=identity, catalogue=catalogue, resolver=resolver, public_url=settings.public_url
     )
+    credential_source = IssuerCredentialSource(issuer, identity, settings.public_url)
     verifier = build_verifier(
         fetcher,
         resolver,
         canonicalizer=canonicalizer,
         local_lists=lambda client: _LocalStatusLists(settings.public_url, status, client),
+        jwt_vc_issuer=credential_source,
         trust_registry=build_trust_registry(
             settings, issuer=issuer, registry=registry, fetcher=fetcher, resolver=resolver
         ),
     )
     api_key_store = SqlApiKeyStore(engine)
     api_keys = ApiKeyService(api_key_store)
-    credential_source = IssuerCredentialSource(issuer, identity, settings.public_url)
     bridge_stores = build_bridge_stores(
         settings.redis_url, engine, key_prefix=settings.redis_key_prefix
     )

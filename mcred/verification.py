@@ -10,6 +10,21 @@ Every :class:`~mcred.http.FetchError`, and a body that is not one strict JSON ob
 a :class:`~verifier.ports.StatusListRetrievalError` (``STATUS_RETRIEVAL_ERROR``, §3.2) with the
 fetch error's ``code`` in ``details["fetch_error"]``.
 
+:class:`FetcherIssuerMetadataClient` is the
+:class:`~verifier.issuer_metadata.JwtVcIssuerMetadataClient` of production: JWT VC Issuer
+Metadata and ``jwks_uri`` JWK Sets (draft-ietf-oauth-sd-jwt-vc §3) by a GET through the same
+fetcher (``Accept: application/json``, the same limits and blocking), cached by the fetcher under
+the response's HTTP cache headers (mcred's own ``/.well-known/jwt-vc-issuer`` says
+``max-age=300``), at most its ``max_cache_ttl``; an unknown ``kid`` makes the verifier ask again
+with ``force_fresh``. Every :class:`~mcred.http.FetchError`, and a body that is not one strict
+JSON object, becomes :class:`~verifier.issuer_metadata.IssuerMetadataUnavailable` with the fetch
+error's ``code`` in ``details["fetch_error"]``. ``http`` issuers are accepted (loopback hosts
+only) when the fetcher may reach loopback (``MCRED_ALLOW_LOOPBACK_FETCH``).
+:class:`LocalIssuerMetadataClient` answers for the service's own SD-JWT VC issuer from the wallet
+bridge's :class:`~wallet_bridge.metadata.JwtVcIssuer` — the document ``/.well-known/jwt-vc-issuer``
+serves, without HTTP to itself (so also for an ``http`` development URL) — and passes every
+other URL on.
+
 :func:`build_verifier` is what the app factory calls.
 """
 
@@ -24,13 +39,28 @@ from vc_core.dids.resolver import DidResolver
 from vc_core.jsonld.canonicalize import Canonicalizer
 from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
+from verifier.issuer_metadata import (
+    IssuerMetadataError,
+    IssuerMetadataUnavailable,
+    JwtVcIssuerMetadataClient,
+    jwt_vc_issuer_metadata_url,
+)
 from verifier.policy import VerifierPolicy
 from verifier.ports import Clock, StatusListClient, StatusListRetrievalError, TrustRegistry
 from verifier.service import Verifier
+from wallet_bridge.metadata import JwtVcIssuer
 
-__all__ = ["STATUS_LIST_ACCEPT", "FetcherStatusListClient", "build_verifier"]
+__all__ = [
+    "ISSUER_METADATA_ACCEPT",
+    "STATUS_LIST_ACCEPT",
+    "FetcherIssuerMetadataClient",
+    "FetcherStatusListClient",
+    "LocalIssuerMetadataClient",
+    "build_verifier",
+]
 
 STATUS_LIST_ACCEPT = "application/vc, application/vc+ld+json, application/json"
+ISSUER_METADATA_ACCEPT = "application/json"
 
 
 def _ttl_seconds(result: FetchResult) -> float | None:
@@ -85,6 +115,89 @@ class FetcherStatusListClient:
         return _fetch_status_list_token(self._fetcher, uri)
 
 
+def _fetch_json_object(
+    fetcher: GuardedFetcher, url: str, what: str, force_fresh: bool
+) -> dict[str, Any]:
+    try:
+        result = fetcher.fetch(url, accept=ISSUER_METADATA_ACCEPT, force_fresh=force_fresh)
+    except FetchError as exc:
+        raise IssuerMetadataUnavailable(
+            f"cannot retrieve {what} {url}: {exc.message}",
+            url=url,
+            details={**exc.details, "fetch_error": exc.code},
+        ) from exc
+    try:
+        document = load_json(result.body, what=what)
+    except UnverifiableInputError as exc:
+        raise IssuerMetadataUnavailable(
+            f"{exc.message} ({url})", url=url, details={"fetch_error": "not_json"}
+        ) from exc
+    if not isinstance(document, dict):
+        raise IssuerMetadataUnavailable(
+            f"{what} at {url} is not a JSON object",
+            url=url,
+            details={"fetch_error": "not_json_object"},
+        )
+    return document
+
+
+class FetcherIssuerMetadataClient:
+    """JWT VC Issuer Metadata and JWK Sets over the guarded fetcher (module doc)."""
+
+    def __init__(self, fetcher: GuardedFetcher) -> None:
+        self._fetcher = fetcher
+
+    @property
+    def allow_loopback_http(self) -> bool:
+        return self._fetcher.policy.allow_loopback
+
+    def fetch_jwt_vc_issuer_metadata(
+        self, url: str, *, force_fresh: bool = False
+    ) -> dict[str, Any]:
+        return _fetch_json_object(self._fetcher, url, "the JWT VC Issuer Metadata", force_fresh)
+
+    def fetch_jwk_set(self, url: str, *, force_fresh: bool = False) -> dict[str, Any]:
+        return _fetch_json_object(self._fetcher, url, "the JWK Set", force_fresh)
+
+
+class LocalIssuerMetadataClient:
+    """Answers the JWT VC Issuer Metadata of the service's own SD-JWT VC issuer from
+    ``issuer`` (what the wallet bridge serves, no HTTP); other URLs go to ``fallback``."""
+
+    def __init__(self, issuer: JwtVcIssuer, fallback: JwtVcIssuerMetadataClient) -> None:
+        self._issuer = issuer
+        self._fallback = fallback
+
+    def _own_url(self) -> str | None:
+        try:
+            return jwt_vc_issuer_metadata_url(
+                self._issuer.sd_jwt_vc_issuer, allow_loopback_http=True
+            )
+        except IssuerMetadataError:
+            return None
+
+    @property
+    def allow_loopback_http(self) -> bool:
+        """The fallback's answer, or true when the service's own issuer is an ``http`` URL
+        (development: it is answered here, never fetched; other ``http`` issuers are still
+        refused by the fetcher unless it may reach loopback)."""
+        own = self._issuer.sd_jwt_vc_issuer.startswith("http://")
+        return own or self._fallback.allow_loopback_http
+
+    def fetch_jwt_vc_issuer_metadata(
+        self, url: str, *, force_fresh: bool = False
+    ) -> dict[str, Any]:
+        if url == self._own_url():
+            return {
+                "issuer": self._issuer.sd_jwt_vc_issuer,
+                "jwks": {"keys": self._issuer.sd_jwt_vc_keys()},
+            }
+        return self._fallback.fetch_jwt_vc_issuer_metadata(url, force_fresh=force_fresh)
+
+    def fetch_jwk_set(self, url: str, *, force_fresh: bool = False) -> dict[str, Any]:
+        return self._fallback.fetch_jwk_set(url, force_fresh=force_fresh)
+
+
 class _CallableClock:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
@@ -108,13 +221,19 @@ def build_verifier(
     trust_registry: TrustRegistry | None = None,
     canonicalizer: Canonicalizer | None = None,
     local_lists: Callable[[FetcherStatusListClient], StatusListClient] | None = None,
+    jwt_vc_issuer: JwtVcIssuer | None = None,
 ) -> Verifier:
     """The verifier of the running service: DIDs through ``resolver`` (did:key/did:jwk locally,
     did:web over ``fetcher``: :func:`mcred.did_web_resolver.build_did_resolver`), status lists
     through ``fetcher``. ``clock`` is a :class:`~verifier.ports.Clock` or a ``() -> datetime``;
     ``canonicalizer`` the JSON-LD engine (e.g. one that also pins the test-suite contexts);
-    ``local_lists`` wraps the fetching client to answer the service's own lists directly."""
+    ``local_lists`` wraps the fetching client to answer the service's own lists directly;
+    ``jwt_vc_issuer`` (the wallet bridge's SD-JWT VC issuer) answers the service's own JWT VC
+    Issuer Metadata directly, other https issuers' metadata is fetched."""
     client = FetcherStatusListClient(fetcher)
+    issuer_metadata: JwtVcIssuerMetadataClient = FetcherIssuerMetadataClient(fetcher)
+    if jwt_vc_issuer is not None:
+        issuer_metadata = LocalIssuerMetadataClient(jwt_vc_issuer, issuer_metadata)
     return Verifier(
         resolver,
         local_lists(client) if local_lists else client,
@@ -122,6 +241,7 @@ def build_verifier(
         clock=_as_clock(clock),
         trust_registry=trust_registry,
         canonicalizer=canonicalizer,
+        issuer_metadata=issuer_metadata,
     )
 
 

@@ -6,17 +6,36 @@ draft-ietf-oauth-status-list).
   ``kid`` (a DID URL of *that* DID, or ``#fragment`` relative to it). The key goes through the
   same guarded resolver as every other format (:func:`verifier.proofs.guarded_key_resolver`):
   a ``kid`` of another DID is ``key_confusion`` and nothing is resolved; the method must be
-  listed under ``assertionMethod``. An ``https`` issuer would need JWT VC Issuer Metadata
-  (``/.well-known/jwt-vc-issuer``), which mcred does not fetch yet: ``issuer_key`` fails with
-  ``issuer_metadata_not_supported``.
+  listed under ``assertionMethod``. An ``https`` issuer's keys come from its JWT VC Issuer
+  Metadata (§3, :mod:`verifier.issuer_metadata`) through the verifier's
+  :class:`~verifier.issuer_metadata.JwtVcIssuerMetadataClient`: the document's ``issuer`` must
+  be ``iss`` exactly (``issuer_metadata_mismatch``), the key is the one whose ``kid`` is the
+  header's (without ``kid``: the only key of a one-key set), else ``unknown_key``; a document
+  that cannot be had is ``issuer_metadata_unavailable``, a broken one
+  ``invalid_issuer_metadata``. ``http`` issuers only on loopback hosts and only when the client
+  allows it (development, tests); a verifier without a metadata client fails ``issuer_key`` with
+  ``issuer_metadata_not_supported``. Any other ``iss`` is ``invalid_issuer``. An ``x5c`` header
+  chain is not evaluated (HAIP's X.509 issuer keys are not supported yet): the key always comes
+  from ``iss``, and an ``iss`` that is neither with an ``x5c`` header is ``x5c_not_supported``.
+  **Linked DID:** when, after the proof verified, the https issuer's ``kid`` is a DID URL whose
+  DID document lists that very key under ``assertionMethod`` (mcred's own habit), the DID is
+  given as :attr:`SdJwtVcOutcome.issuer_did` (and in the ``issuer_key`` details): the signer
+  holds the DID's key, so trust registries that list DIDs can judge the credential by it. A DID
+  that does not resolve or lists another key links nothing and fails nothing.
 * **Proof**: :func:`vc_core.sd_jwt_vc.verify_sd_jwt_vc` with the policy's JWS ``alg``
   allowlist (issuer signature, ``typ``, Disclosures, ``vct``, ``exp``/``nbf``, and the KB-JWT
   when present: ``nonce`` = the verifier's ``challenge``, ``aud`` = its ``domain``).
 * **Status** (Token Status List §8.3): the ``status.status_list`` ``uri`` is dereferenced through
-  :class:`~verifier.ports.StatusListTokenClient`; the token must be signed by a key of the same
-  issuer DID (``assertionMethod``), its ``sub`` must be the ``uri``; the value at ``idx`` is read:
-  ``0`` VALID, ``1`` INVALID (``revoked``), ``2`` SUSPENDED (``suspended``); anything else fails
-  as ``unknown_status``.
+  :class:`~verifier.ports.StatusListTokenClient`; its ``sub`` must be the ``uri``; the value at
+  ``idx`` is read: ``0`` VALID, ``1`` INVALID (``revoked``), ``2`` SUSPENDED (``suspended``);
+  anything else fails as ``unknown_status``. **Who may sign it:** a key of the *Referenced
+  Token's issuer's key set*, chosen by the Status List Token's own ``kid`` by the same rules as
+  the credential's key — for a DID issuer a verification method of that DID under
+  ``assertionMethod`` (another DID's is ``key_confusion``), for an https issuer a key of the JWT
+  VC Issuer Metadata already read for the credential (no second fetch). The Status List Token's
+  own ``iss``, if any, is not compared with the credential's: one issuer may name itself by its
+  DID in one and by its URL in the other (mcred signs both with the same P-256 key, whose
+  ``kid`` is its DID URL in the JWT VC Issuer Metadata too); what counts is the key.
 """
 
 from __future__ import annotations
@@ -26,7 +45,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from vc_core.dids.resolver import DidResolver
+from vc_core.dids.document import split_did_url
+from vc_core.dids.resolver import DidResolver, resolve_verification_method
 from vc_core.errors import (
     SECURITY_PROBLEM,
     STATUS_PROBLEM,
@@ -42,6 +62,14 @@ from vc_core.sd_jwt import SdJwtFailure
 from vc_core.sd_jwt_vc import verify_sd_jwt_vc
 from vc_core.status_token import StatusListReference, verify_status_list_token
 from verifier.formats import ParsedInput
+from verifier.issuer_metadata import (
+    IssuerKeySet,
+    IssuerMetadataError,
+    JwtVcIssuerMetadataClient,
+    is_https_issuer,
+    issuer_key,
+    jwt_vc_issuer_metadata_url,
+)
 from verifier.ports import StatusListRetrievalError
 from verifier.proofs import KeyLog, guarded_key_resolver
 from verifier.report import Check, CheckName
@@ -95,6 +123,11 @@ class SdJwtVcOutcome:
     issuer_key: PublicKey | None = None
     claims: dict[str, Any] | None = None
     status_list: StatusListReference | None = None
+    issuer_keys: IssuerKeySet | None = None
+    """An https issuer's key set (JWT VC Issuer Metadata): the Status List Token's signer is
+    looked up in it (module doc)."""
+    issuer_did: str | None = None
+    """The DID an https issuer's key is linked to (module doc), once the proof verified."""
 
 
 def _kb_check(code: str, message: str, *, failed: bool, problem_type: str | None = None) -> Check:
@@ -107,6 +140,112 @@ def _verification_method(kid: str, did: str) -> str:
     return f"{did}{kid}" if kid.startswith("#") else kid
 
 
+@dataclass(frozen=True)
+class _FoundKey:
+    """The ``issuer_key`` check and the key; without a key, the ``proof`` check to report."""
+
+    check: Check
+    key: PublicKey | None = None
+    keys: IssuerKeySet | None = None
+    proof: Check | None = None
+
+
+def _no_issuer_key(code: str, message: str, details: dict[str, Any] | None = None) -> _FoundKey:
+    return _FoundKey(
+        Check.failed(
+            CheckName.ISSUER_KEY, code, message, problem_type=_PROOF_ERROR, details=details
+        ),
+        proof=Check.skipped(CheckName.PROOF, "no_issuer_key", "no key of the issuer to verify"),
+    )
+
+
+def _did_issuer_key(
+    header: dict[str, Any], did: str, *, resolver: DidResolver, now: datetime
+) -> _FoundKey:
+    """The ``kid`` of a DID issuer, through the guarded resolver (module doc)."""
+    log = KeyLog(CheckName.ISSUER_KEY)
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        log.record("", "missing_kid", "the Issuer-signed JWT has no kid naming the issuer's key")
+        proof = Check.failed(
+            CheckName.PROOF, "key_resolution_failed", "no key to verify with: no kid"
+        )
+        return _FoundKey(log.check(), proof=proof)
+    vm = _verification_method(kid, did)
+    resolve = guarded_key_resolver(resolver, expected_did=did, now=now, log=log)
+    try:
+        key = resolve(vm, "assertionMethod")
+    except (DidError, KeyFormatError) as exc:
+        proof = Check.failed(
+            CheckName.PROOF,
+            "key_resolution_failed",
+            f"no usable key for {vm}: {exc.message}",
+            problem_type=_PROOF_ERROR,
+        )
+        return _FoundKey(log.check(), proof=proof)
+    return _FoundKey(log.check(), key)
+
+
+def _linked_did(kid: object, key: PublicKey, *, resolver: DidResolver, now: datetime) -> str | None:
+    """The DID of a ``kid`` that is a DID URL listing ``key`` itself under ``assertionMethod``
+    (module doc); None otherwise — never an error."""
+    if not isinstance(kid, str) or not kid.startswith("did:"):
+        return None
+    try:
+        did, _ = split_did_url(kid)
+        listed = resolve_verification_method(resolver, kid, "assertionMethod", now=now)
+    except (DidError, KeyFormatError):
+        return None
+    return did if listed == key else None
+
+
+def _metadata_issuer_key(
+    header: dict[str, Any], issuer: str, *, client: JwtVcIssuerMetadataClient | None
+) -> _FoundKey:
+    """The key of an https issuer from its JWT VC Issuer Metadata (module doc)."""
+    if client is None:
+        try:
+            jwt_vc_issuer_metadata_url(issuer)
+        except IssuerMetadataError as exc:
+            return _no_issuer_key(exc.code, exc.message)
+        return _no_issuer_key(
+            "issuer_metadata_not_supported",
+            f"{issuer} is an https issuer and this verifier reads no JWT VC Issuer Metadata",
+        )
+    raw_kid = header.get("kid")
+    if raw_kid is not None and (not isinstance(raw_kid, str) or not raw_kid):
+        return _no_issuer_key("unknown_key", "the header's kid is not a non-empty string")
+    kid = raw_kid if isinstance(raw_kid, str) else None
+    alg = header.get("alg")
+    try:
+        keys, key = issuer_key(issuer, kid, alg if isinstance(alg, str) else None, client)
+    except IssuerMetadataError as exc:
+        check = Check.failed(
+            CheckName.ISSUER_KEY,
+            exc.code,
+            exc.message,
+            problem_type=_PROOF_ERROR,
+            details={**exc.details, "kid": kid},
+        )
+        if exc.code == "invalid_issuer":
+            proof = Check.skipped(CheckName.PROOF, "no_issuer_key", "no key of the issuer")
+            return _FoundKey(check, proof=proof)
+        proof = Check.failed(
+            CheckName.PROOF,
+            "key_resolution_failed",
+            f"no key of {issuer} to verify with: {exc.message}",
+            problem_type=_PROOF_ERROR,
+        )
+        return _FoundKey(check, proof=proof)
+    named = f"the key {kid}" if kid is not None else "the only key"
+    check = Check.passed(
+        CheckName.ISSUER_KEY,
+        f"{named} of {issuer} in its JWT VC Issuer Metadata",
+        details={"kid": kid, "keys_from": keys.source},
+    )
+    return _FoundKey(check, key, keys)
+
+
 def verify_sd_jwt_vc_input(
     parsed: ParsedInput,
     *,
@@ -117,16 +256,17 @@ def verify_sd_jwt_vc_input(
     require_key_binding: bool,
     nonce: str | None,
     aud: str | None,
+    issuer_metadata: JwtVcIssuerMetadataClient | None = None,
 ) -> SdJwtVcOutcome:
     """Discover the issuer's key and verify the SD-JWT VC (module doc).
 
     With ``require_key_binding`` a KB-JWT must be present; it is checked against ``nonce`` and
-    ``aud`` when they are given. A KB-JWT that is present is always verified.
+    ``aud`` when they are given. A KB-JWT that is present is always verified. ``issuer_metadata``
+    gives https issuers' keys (none: such issuers fail ``issuer_key``).
     """
     token = parsed.token
     if token is None:  # pragma: no cover - the caller passes tokens only
         raise ValueError("verify_sd_jwt_vc_input needs a token")
-    log = KeyLog(CheckName.ISSUER_KEY)
     iss = parsed.claims.get("iss")
     issuer = iss if isinstance(iss, str) else None
     not_reached = _kb_check(
@@ -140,43 +280,32 @@ def verify_sd_jwt_vc_input(
             f"alg {alg!r} is not one of {sorted(jws_algs)}",
             problem_type=_CRYPTO_ERROR,
         )
-        return SdJwtVcOutcome(proof, log.check(), not_reached, issuer)
-    if issuer is None or not issuer.startswith("did:"):
-        if issuer is not None and issuer.startswith("https://"):
-            code, message = (
-                "issuer_metadata_not_supported",
-                f"{issuer} is an https issuer: jwt-vc-issuer metadata not supported yet",
-            )
-        else:
-            code, message = "invalid_issuer", f"iss {iss!r} is neither a DID nor an https URL"
-        key = Check.failed(CheckName.ISSUER_KEY, code, message, problem_type=_PROOF_ERROR)
-        proof = Check.skipped(CheckName.PROOF, "no_issuer_key", "no key of the issuer to verify")
-        return SdJwtVcOutcome(proof, key, not_reached, issuer)
+        return SdJwtVcOutcome(proof, KeyLog(CheckName.ISSUER_KEY).check(), not_reached, issuer)
+    if issuer is not None and issuer.startswith("did:"):
+        found = _did_issuer_key(parsed.header, issuer, resolver=resolver, now=now)
+    elif issuer is not None and is_https_issuer(issuer):
+        found = _metadata_issuer_key(parsed.header, issuer, client=issuer_metadata)
+    elif "x5c" in parsed.header:
+        found = _no_issuer_key(
+            "x5c_not_supported",
+            f"iss {iss!r} is neither a DID nor an https URL, and X.509 (x5c) issuer keys are "
+            "not supported",
+        )
+    else:
+        found = _no_issuer_key("invalid_issuer", f"iss {iss!r} is neither a DID nor an https URL")
+    if found.key is None:
+        proof = found.proof or Check.skipped(CheckName.PROOF, "no_issuer_key", "no issuer key")
+        return SdJwtVcOutcome(proof, found.check, not_reached, issuer, issuer_keys=found.keys)
+    issuer_key_check, issuer_key, issuer_keys = found.check, found.key, found.keys
     kid = parsed.header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        log.record("", "missing_kid", "the Issuer-signed JWT has no kid naming the issuer's key")
-        proof = Check.failed(
-            CheckName.PROOF, "key_resolution_failed", "no key to verify with: no kid"
-        )
-        return SdJwtVcOutcome(proof, log.check(), not_reached, issuer)
-    vm = _verification_method(kid, issuer)
-    resolve = guarded_key_resolver(resolver, expected_did=issuer, now=now, log=log)
-    try:
-        issuer_key = resolve(vm, "assertionMethod")
-    except (DidError, KeyFormatError) as exc:
-        proof = Check.failed(
-            CheckName.PROOF,
-            "key_resolution_failed",
-            f"no usable key for {vm}: {exc.message}",
-            problem_type=_PROOF_ERROR,
-        )
-        return SdJwtVcOutcome(proof, log.check(), not_reached, issuer)
     if require_key_binding and not parsed.key_bound:
         failure = SdJwtFailure.KEY_BINDING_REQUIRED
         message = "a presented SD-JWT VC needs a KB-JWT (RFC 9901 §7.3 step 2)"
         proof = Check.failed(CheckName.PROOF, failure.value, message, problem_type=_CRYPTO_ERROR)
         binding = _kb_check(failure.value, message, failed=True, problem_type=_CRYPTO_ERROR)
-        return SdJwtVcOutcome(proof, log.check(), binding, issuer, issuer_key)
+        return SdJwtVcOutcome(
+            proof, issuer_key_check, binding, issuer, issuer_key, issuer_keys=issuer_keys
+        )
     try:
         result = verify_sd_jwt_vc(
             token,
@@ -195,7 +324,9 @@ def verify_sd_jwt_vc_input(
             f"the SD-JWT cannot be read: {exc.message}",
             problem_type=VCDM_PROBLEM + "MALFORMED_VALUE_ERROR",
         )
-        return SdJwtVcOutcome(proof, log.check(), not_reached, issuer, issuer_key)
+        return SdJwtVcOutcome(
+            proof, issuer_key_check, not_reached, issuer, issuer_key, issuer_keys=issuer_keys
+        )
     if not result.verified:
         reason = result.reason or SdJwtFailure.INVALID_SIGNATURE
         proof = Check.failed(
@@ -210,7 +341,9 @@ def verify_sd_jwt_vc_input(
             if reason in KEY_BINDING_FAILURES
             else not_reached
         )
-        return SdJwtVcOutcome(proof, log.check(), binding, issuer, issuer_key)
+        return SdJwtVcOutcome(
+            proof, issuer_key_check, binding, issuer, issuer_key, issuer_keys=issuer_keys
+        )
     bound = result.key_binding is not None
     proof = Check.passed(
         CheckName.PROOF,
@@ -230,8 +363,25 @@ def verify_sd_jwt_vc_input(
         if bound
         else _kb_check("no_key_binding", "the SD-JWT VC has no KB-JWT", failed=False)
     )
+    issuer_did = None
+    if issuer_keys is not None:
+        issuer_did = _linked_did(kid, issuer_key, resolver=resolver, now=now)
+        if issuer_did is not None:
+            issuer_key_check = Check.passed(
+                CheckName.ISSUER_KEY,
+                f"{issuer_key_check.message}; {issuer_did} lists the same key",
+                details={**issuer_key_check.details, "did": issuer_did},
+            )
     return SdJwtVcOutcome(
-        proof, log.check(), binding, issuer, issuer_key, result.claims, result.status_list
+        proof,
+        issuer_key_check,
+        binding,
+        issuer,
+        issuer_key,
+        result.claims,
+        result.status_list,
+        issuer_keys,
+        issuer_did,
     )
 
 
@@ -240,6 +390,38 @@ def _status_failed(code: str, message: str, details: dict[str, Any]) -> Check:
     if code == "RANGE_ERROR":
         problem = VCDM_PROBLEM + code
     return Check.failed(CheckName.STATUS, code, message, problem_type=problem, details=details)
+
+
+def _status_token_key(
+    header: dict[str, Any],
+    *,
+    issuer: str,
+    issuer_keys: IssuerKeySet | None,
+    resolver: DidResolver,
+    now: datetime,
+) -> PublicKey | str:
+    """The Status List Token's key from the Referenced Token's issuer's key set (module doc),
+    or why there is none."""
+    kid = header.get("kid")
+    if issuer.startswith("did:"):
+        if not isinstance(kid, str) or not kid:
+            return "the Status List Token has no kid"
+        log = KeyLog(CheckName.ISSUER_KEY)
+        resolve = guarded_key_resolver(resolver, expected_did=issuer, now=now, log=log)
+        vm = _verification_method(kid, issuer)
+        try:
+            return resolve(vm, "assertionMethod")
+        except (DidError, KeyFormatError) as exc:
+            return f"the Status List Token's key {vm} is not the issuer's: {exc.message}"
+    if issuer_keys is None:
+        return f"no key set of {issuer!r} to check the Status List Token's signer against"
+    if kid is not None and (not isinstance(kid, str) or not kid):
+        return "the Status List Token's kid is not a non-empty string"
+    alg = header.get("alg")
+    try:
+        return issuer_keys.key_for(kid, alg=alg if isinstance(alg, str) else None)
+    except IssuerMetadataError as exc:
+        return f"the Status List Token's key is not one of {issuer}'s: {exc.message}"
 
 
 def check_token_status(
@@ -251,8 +433,10 @@ def check_token_status(
     jws_algs: frozenset[str],
     now: datetime,
     leeway: timedelta,
+    issuer_keys: IssuerKeySet | None = None,
 ) -> Check:
-    """Token Status List §8.3 for one Referenced Token (module doc)."""
+    """Token Status List §8.3 for one Referenced Token (module doc); ``issuer_keys`` is an https
+    issuer's key set (:attr:`SdJwtVcOutcome.issuer_keys`)."""
     uri, idx = reference.uri, reference.idx
     details: dict[str, Any] = {"uri": uri, "idx": idx}
     if fetch is None:
@@ -265,17 +449,11 @@ def check_token_status(
         header = decode_unverified_header(token)
     except (MalformedInputError, KeyFormatError) as exc:
         return _status_failed(_VERIFICATION, f"not a Status List Token: {exc.message}", details)
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        return _status_failed(_VERIFICATION, "the Status List Token has no kid", details)
-    log = KeyLog(CheckName.ISSUER_KEY)
-    resolve = guarded_key_resolver(resolver, expected_did=issuer, now=now, log=log)
-    vm = _verification_method(kid, issuer)
-    try:
-        key = resolve(vm, "assertionMethod")
-    except (DidError, KeyFormatError) as exc:
-        message = f"the Status List Token's key {vm} is not the issuer's: {exc.message}"
-        return _status_failed(_VERIFICATION, message, {**details, "reason": log.check().code})
+    key = _status_token_key(
+        header, issuer=issuer, issuer_keys=issuer_keys, resolver=resolver, now=now
+    )
+    if isinstance(key, str):
+        return _status_failed(_VERIFICATION, key, details)
     try:
         result = verify_status_list_token(
             token, key, allowed_algs=jws_algs, expected_uri=uri, now=now, leeway=leeway

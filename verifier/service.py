@@ -10,7 +10,8 @@ The pipeline (specs.md §11 "Verifier pipeline"; VCDM 2.0 §7.1) for a credentia
 3. ``validity`` — ``validFrom``/``validUntil``, ``issuanceDate``/``expirationDate``,
    ``nbf``/``exp``, with the policy's clock skew;
 4. ``status`` — every ``BitstringStatusListEntry`` (:mod:`verifier.status`);
-5. ``issuer_trust`` — the :class:`~verifier.ports.TrustRegistry`, when one is configured;
+5. ``issuer_trust`` — the :class:`~verifier.ports.TrustRegistry`, when one is configured: an
+   alliance registry also checks every awarding body's mandate (:mod:`verifier.trust`);
 6. ``completeness`` — the 11 Annex I elements of an ELM credential.
 
 Rules that keep a public verifier safe: nothing after ``well_formed`` runs on a malformed
@@ -71,6 +72,7 @@ from verifier.formats import (
     parse_credential_input,
     parse_presentation_input,
 )
+from verifier.issuer_metadata import JwtVcIssuerMetadataClient
 from verifier.policy import VerificationOptions, VerifierPolicy
 from verifier.ports import (
     Clock,
@@ -95,6 +97,7 @@ from verifier.sd_jwt_vc import (
     verify_sd_jwt_vc_input,
 )
 from verifier.status import StatusChecker
+from verifier.trust import MandateVerifier
 
 __all__ = ["Verifier"]
 
@@ -172,8 +175,11 @@ class Verifier:
 
     ``resolver`` gives DID documents (did:web over the guarded fetcher in production);
     ``status_lists`` gives status list credentials; ``clock`` defaults to the system clock;
-    ``trust_registry`` to none (``issuer_trust`` is then skipped); ``canonicalizer`` to
-    ``vc_core``'s pinned-context RDFC-1.0 engine.
+    ``trust_registry`` to none (``issuer_trust`` is then skipped; an
+    :class:`~verifier.ports.AllianceTrustRegistry` such as
+    :class:`verifier.trust.AllianceRegistries` checks members and mandates); ``canonicalizer`` to
+    ``vc_core``'s pinned-context RDFC-1.0 engine; ``issuer_metadata`` gives the keys of SD-JWT
+    VC issuers whose ``iss`` is an https URL (:mod:`verifier.issuer_metadata`; none: they fail).
     """
 
     def __init__(
@@ -186,8 +192,10 @@ class Verifier:
         trust_registry: TrustRegistry | None = None,
         canonicalizer: Canonicalizer | None = None,
         status_tokens: StatusListTokenClient | None = None,
+        issuer_metadata: JwtVcIssuerMetadataClient | None = None,
     ) -> None:
         self._resolver = resolver
+        self._issuer_metadata = issuer_metadata
         self._status_lists = status_lists
         if status_tokens is None and isinstance(status_lists, StatusListTokenClient):
             status_tokens = status_lists
@@ -295,6 +303,13 @@ class Verifier:
             return found
 
         return fetch
+
+    def _mandates(self, session: _Session) -> MandateVerifier:
+        """Verifies awarding mandates for ``issuer_trust``: the session's resolver (each DID
+        once) and clock, the policy's cryptosuites, the verifier's JSON-LD engine."""
+        return MandateVerifier(
+            session.resolver, session.now, self._policy.cryptosuites, self._canonicalizer
+        )
 
     def _jsonld(self, parsed: ParsedInput) -> Canonicalizer | None:
         if parsed.format is not SecuringFormat.DATA_INTEGRITY or not self._policy.jsonld_safe_mode:
@@ -413,7 +428,11 @@ class Verifier:
         elif not secured:
             checks.append(Check.skipped(CheckName.ISSUER_TRUST, "unverified", unverified_reason))
         else:
-            checks.append(issuer_trust(self._trust, issuer))
+            checks.append(
+                issuer_trust(
+                    self._trust, issuer, document=document, mandates=self._mandates(session)
+                )
+            )
         complete, more = completeness(document, required=policy.require_completeness)
         checks.append(complete)
         warnings.extend(more)
@@ -677,6 +696,7 @@ class Verifier:
             require_key_binding=require_key_binding,
             nonce=options.challenge,
             aud=options.domain,
+            issuer_metadata=self._issuer_metadata,
         )
         checks += [outcome.proof, outcome.key]
         secured = outcome.claims is not None and outcome.key.status is CheckStatus.PASSED
@@ -712,6 +732,7 @@ class Verifier:
                     jws_algs=policy.jws_algs,
                     now=session.now,
                     leeway=policy.clock_skew,
+                    issuer_keys=outcome.issuer_keys,
                 )
             )
         if not session.wants(CheckName.ISSUER_TRUST):
@@ -719,7 +740,16 @@ class Verifier:
         elif not secured:
             checks.append(Check.skipped(CheckName.ISSUER_TRUST, "unverified", unverified_reason))
         else:
-            checks.append(issuer_trust(self._trust, issuer))
+            checks.append(
+                issuer_trust(
+                    self._trust,
+                    # an https issuer whose key is a DID's (kid in its DID document): trust is
+                    # judged by that DID, which the registries list
+                    outcome.issuer_did or issuer,
+                    document=verified_claims,
+                    mandates=self._mandates(session),
+                )
+            )
         checks.append(
             Check.skipped(
                 CheckName.COMPLETENESS, "not_elm", "an SD-JWT VC is not an ELM credential"

@@ -14,15 +14,27 @@ document without proof)`` (proof-configuration hash first). The rdfc suites give
 configuration the document's ``@context`` while hashing and do not keep it in the proof; the
 jcs suites keep it in the proof (EdDSA §3.3.5). ``proofValue`` is base58btc multibase.
 
-:func:`add_proof` signs; :func:`verify_proofs` checks every proof of a secured document
-against an explicit allowlist of cryptosuites and returns a :class:`ProofVerification`: it
-raises only when the input is not a JSON object.
+Verified, never signed: the legacy ``Ed25519Signature2020`` suite (VC-DI EdDSA 1.0 §4,
+:data:`LEGACY_PROOF_TYPES`): the ``eddsa-rdfc-2022`` algorithm under its own proof ``type``, with
+no ``cryptosuite`` property; the document must use its context
+(``https://w3id.org/security/suites/ed25519-2020/v1``, pinned in ``contexts/``). An allowlist
+names it by that type.
+
+Proof sets and proof chains (VC-DI 1.0 §2.1, §4.3 "Add Proof Set/Chain", §4.5 "Verify Proof
+Sets and Chains"): a proof with ``previousProof`` (an ``id`` or a list of ids of other proofs of
+the same document) is made and checked over the document whose ``proof`` is the list of the
+proofs it names, and verifies only if those proofs verify too. A proof without
+``previousProof`` is over the document without any proof.
+
+:func:`add_proof` signs (into a set or a chain); :func:`verify_proofs` checks every proof of a
+secured document against an explicit allowlist of cryptosuites and returns a
+:class:`ProofVerification`: it raises only when the input is not a JSON object.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -42,8 +54,12 @@ from vc_core.keys import KeyType, PrivateKey, PublicKey
 
 __all__ = [
     "CRYPTOSUITES",
+    "ED25519_2020_CONTEXT",
+    "LEGACY_PROOF_TYPES",
+    "VERIFIABLE_SUITES",
     "Cryptosuite",
     "KeyResolver",
+    "ProofGenerationError",
     "ProofProblem",
     "ProofResult",
     "ProofVerification",
@@ -74,6 +90,26 @@ CRYPTOSUITES: Mapping[str, Cryptosuite] = {
         Cryptosuite("ecdsa-jcs-2019", KeyType.P256, "jcs"),
     )
 }
+"""``DataIntegrityProof`` cryptosuites, by ``cryptosuite`` name: signed and verified."""
+
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+LEGACY_PROOF_TYPES: Mapping[str, Cryptosuite] = {
+    "Ed25519Signature2020": Cryptosuite("Ed25519Signature2020", KeyType.ED25519, "rdfc"),
+}
+"""Verify-only suites, named by their proof ``type`` (VC-DI EdDSA 1.0 §4)."""
+
+_LEGACY_CONTEXTS: Mapping[str, str] = {"Ed25519Signature2020": ED25519_2020_CONTEXT}
+
+VERIFIABLE_SUITES = frozenset(CRYPTOSUITES) | frozenset(LEGACY_PROOF_TYPES)
+"""Every name an allowlist of :func:`verify_proofs` may contain."""
+
+
+class ProofGenerationError(MalformedInputError):
+    """A proof cannot be made as asked (VC-DI §4.3: a ``previousProof`` names no proof)."""
+
+    code = "proof_generation"
+    problem_type = SECURITY_PROBLEM + "PROOF_GENERATION_ERROR"
 
 
 @dataclass(frozen=True)
@@ -87,12 +123,16 @@ class ProofProblem:
 
 @dataclass(frozen=True)
 class ProofResult:
+    """One proof's outcome; ``cryptosuite`` is the proof ``type`` for a legacy suite."""
+
     verified: bool
     cryptosuite: str | None = None
     verification_method: str | None = None
     proof_purpose: str | None = None
     created: str | None = None
     problems: tuple[ProofProblem, ...] = ()
+    id: str | None = None
+    previous_proof: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,11 +224,17 @@ def add_proof(
     challenge: str | None = None,
     domain: str | list[str] | None = None,
     nonce: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | Sequence[str] | None = None,
     canonicalizer: Canonicalizer | None = None,
 ) -> dict[str, Any]:
-    """Return a copy of ``document`` with a ``DataIntegrityProof`` added (VC-DI §4.2).
+    """Return a copy of ``document`` with a ``DataIntegrityProof`` added (VC-DI §4.2, §4.3).
 
     An existing ``proof`` is kept and the new one appended (a proof set, VC-DI §2.1.1).
+    ``proof_id`` gives the new proof an ``id`` (a URL) that a later proof can name;
+    ``previous_proof`` (an ``id`` or a list of them) makes it a link of a proof chain: it is
+    then made over the document whose ``proof`` is the list of the named proofs, and a name
+    that matches no existing proof raises :class:`ProofGenerationError`.
     """
     if not isinstance(document, Mapping):
         raise MalformedInputError("only a JSON object can be secured")
@@ -210,20 +256,61 @@ def add_proof(
         options["domain"] = domain
     if nonce is not None:
         options["nonce"] = nonce
+    existing = document.get("proof")
+    all_proofs: list[Any] = (
+        [] if existing is None else list(existing) if isinstance(existing, list) else [existing]
+    )
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    config = _proof_config(unsecured, options, suite)
-    signature = key.sign(hash_data(unsecured, config, suite, canonicalizer))
+    if proof_id is not None:
+        if not isinstance(proof_id, str) or not proof_id:
+            raise MalformedInputError("a proof id must be a non-empty string (a URL)")
+        if any(isinstance(p, Mapping) and p.get("id") == proof_id for p in all_proofs):
+            raise ProofGenerationError(f"the document already has a proof with id {proof_id!r}")
+        options["id"] = proof_id
+    to_sign: dict[str, Any] = unsecured
+    if previous_proof is not None:
+        names = _previous_proof_names(previous_proof)
+        if names is None:
+            raise MalformedInputError(
+                "previousProof must be a string or a non-empty list of strings"
+            )
+        matching, missing = _matching_proofs(all_proofs, names)
+        if missing:
+            raise ProofGenerationError(
+                f"previousProof names no proof of the document: {', '.join(missing)}",
+                details={"missing": missing},
+            )
+        options["previousProof"] = previous_proof if isinstance(previous_proof, str) else names
+        to_sign = {**unsecured, "proof": matching}
+    config = _proof_config(to_sign, options, suite)
+    signature = key.sign(hash_data(to_sign, config, suite, canonicalizer))
     proof = dict(options)
     if suite.canonicalization == "jcs" and "@context" in config:
         proof["@context"] = config["@context"]
     proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
-    existing = document.get("proof")
     secured = dict(document)
-    if existing is None:
-        secured["proof"] = proof
-    else:
-        secured["proof"] = [*(existing if isinstance(existing, list) else [existing]), proof]
+    secured["proof"] = proof if existing is None else [*all_proofs, proof]
     return secured
+
+
+def _previous_proof_names(value: object) -> list[str] | None:
+    """The ids a ``previousProof`` names, or ``None`` when it is not a string or a non-empty
+    list of non-empty strings (VC-DI §2.1: "a string value or an unordered list of strings")."""
+    if isinstance(value, str):
+        return [value] if value else None
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return list(dict.fromkeys(value))
+    return None
+
+
+def _matching_proofs(
+    all_proofs: Sequence[Any], names: Sequence[str]
+) -> tuple[list[Any], list[str]]:
+    """The proofs of ``all_proofs`` whose ``id`` is one of ``names`` (in the document's order),
+    and the names no proof has."""
+    matching = [p for p in all_proofs if isinstance(p, Mapping) and p.get("id") in names]
+    found = {p.get("id") for p in matching}
+    return matching, [n for n in names if n not in found]
 
 
 def _fail(
@@ -243,6 +330,8 @@ def _fail(
         else None,
         created=proof.get("created") if isinstance(proof.get("created"), str) else None,
         problems=(ProofProblem(code, message, SECURITY_PROBLEM + problem),),
+        id=proof.get("id") if isinstance(proof.get("id"), str) else None,
+        previous_proof=tuple(_previous_proof_names(proof.get("previousProof")) or ()),
     )
 
 
@@ -260,14 +349,27 @@ def _verify_one(
 ) -> ProofResult:
     if not isinstance(proof, Mapping):
         return _fail({}, "malformed_proof", "a proof must be a JSON object")
-    if proof.get("type") != PROOF_TYPE:
-        return _fail(proof, "unsupported_proof_type", f"proof type {proof.get('type')!r}")
-    name = proof.get("cryptosuite")
-    if not isinstance(name, str) or name not in CRYPTOSUITES:
-        return _fail(proof, "unsupported_cryptosuite", f"cryptosuite {name!r} is not supported")
+    proof_type = proof.get("type")
+    if proof_type == PROOF_TYPE:
+        name = proof.get("cryptosuite")
+        if not isinstance(name, str) or name not in CRYPTOSUITES:
+            return _fail(proof, "unsupported_cryptosuite", f"cryptosuite {name!r} is not supported")
+        suite = CRYPTOSUITES[name]
+    elif isinstance(proof_type, str) and proof_type in LEGACY_PROOF_TYPES:
+        name, suite = proof_type, LEGACY_PROOF_TYPES[proof_type]
+    else:
+        return _fail(proof, "unsupported_proof_type", f"proof type {proof_type!r}")
     if name not in allowed:
         return _fail(proof, "cryptosuite_not_allowed", f"cryptosuite {name!r} is not allowed")
-    suite = CRYPTOSUITES[name]
+    if name in _LEGACY_CONTEXTS:
+        # The suite's terms (its type, Ed25519VerificationKey2020) are defined only there.
+        doc_ctx = unsecured.get("@context")
+        if _LEGACY_CONTEXTS[name] not in (doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]):
+            return _fail(
+                proof,
+                "suite_context_missing",
+                f"a {name} proof needs {_LEGACY_CONTEXTS[name]} in the document's @context",
+            )
     purpose = proof.get("proofPurpose")
     if purpose != expected_purpose:
         return _fail(
@@ -339,7 +441,57 @@ def _verify_one(
         verification_method=vm,
         proof_purpose=purpose,
         created=proof.get("created"),
+        id=proof.get("id") if isinstance(proof.get("id"), str) else None,
+        previous_proof=tuple(_previous_proof_names(proof.get("previousProof")) or ()),
     )
+
+
+def _chain_failure(result: ProofResult, code: str, message: str) -> ProofResult:
+    problem = ProofProblem(code, message, SECURITY_PROBLEM + "PROOF_VERIFICATION_ERROR")
+    return ProofResult(
+        verified=False,
+        cryptosuite=result.cryptosuite,
+        verification_method=result.verification_method,
+        proof_purpose=result.proof_purpose,
+        created=result.created,
+        problems=(problem, *result.problems),
+        id=result.id,
+        previous_proof=result.previous_proof,
+    )
+
+
+def _settle_chains(
+    results: list[ProofResult], references: list[list[int]]
+) -> tuple[ProofResult, ...]:
+    """A proof verifies only if every proof it names (transitively) verifies (VC-DI §2.1
+    ``previousProof``: "another data integrity proof that MUST verify"); a cycle never does."""
+    state: dict[int, bool | None] = {}  # None: being settled (a cycle if met again)
+
+    def settle(i: int) -> bool:
+        if i in state:
+            done = state[i]
+            if done is None:
+                results[i] = _chain_failure(
+                    results[i], "previous_proof_cycle", "the proofs' previousProof form a cycle"
+                )
+                return False
+            return done
+        state[i] = None
+        ok = results[i].verified
+        for j in references[i]:
+            if not settle(j) and ok:
+                ok = False
+                results[i] = _chain_failure(
+                    results[i],
+                    "previous_proof_not_verified",
+                    f"the previous proof {results[j].id!r} does not verify",
+                )
+        state[i] = ok
+        return ok
+
+    for i in range(len(results)):
+        settle(i)
+    return tuple(results)
 
 
 def verify_proofs(
@@ -353,9 +505,12 @@ def verify_proofs(
     now: datetime | None = None,
     canonicalizer: Canonicalizer | None = None,
 ) -> ProofVerification:
-    """Verify every ``DataIntegrityProof`` of ``document`` (VC-DI §4.3).
+    """Verify every proof of ``document``, as a proof set or chain (VC-DI §4.5).
 
-    ``allowed_cryptosuites`` is required: a proof with any other suite fails. For
+    ``allowed_cryptosuites`` is required (names from :data:`VERIFIABLE_SUITES`): a proof with
+    any other suite fails. A proof with ``previousProof`` is checked over the document with
+    the proofs it names and fails when one of them is missing (``previous_proof_not_found``),
+    named twice over (``previous_proof_ambiguous``) or does not verify. For
     presentations pass ``expected_proof_purpose="authentication"`` with the ``challenge`` and
     ``domain`` the verifier issued (VC-DI §4.4).
     """
@@ -369,20 +524,65 @@ def verify_proofs(
             verified=False, problems=(ProofProblem("no_proof", "the document has no proof"),)
         )
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    results = tuple(
-        _verify_one(
-            unsecured,
-            proof,
-            resolve_key=resolve_key,
-            allowed=allowed_cryptosuites,
-            expected_purpose=expected_proof_purpose,
-            challenge=challenge,
-            domain=domain,
-            now=now or datetime.now(UTC),
-            canonicalizer=canonicalizer,
+    all_proofs: list[Any] = proofs if isinstance(proofs, list) else [proofs]
+    positions: dict[str, list[int]] = {}
+    for i, proof in enumerate(all_proofs):
+        if isinstance(proof, Mapping) and isinstance(proof.get("id"), str):
+            positions.setdefault(proof["id"], []).append(i)
+    results: list[ProofResult] = []
+    references: list[list[int]] = []
+    for proof in all_proofs:
+        refs: list[int] = []
+        references.append(refs)
+        input_document: Mapping[str, Any] = unsecured
+        if isinstance(proof, Mapping) and "previousProof" in proof:
+            names = _previous_proof_names(proof["previousProof"])
+            if names is None:
+                results.append(
+                    _fail(
+                        proof,
+                        "malformed_proof",
+                        "previousProof must be a string or a non-empty list of strings",
+                    )
+                )
+                continue
+            missing = [n for n in names if n not in positions]
+            if missing:
+                results.append(
+                    _fail(
+                        proof,
+                        "previous_proof_not_found",
+                        f"previousProof names no proof of the document: {', '.join(missing)}",
+                    )
+                )
+                continue
+            ambiguous = [n for n in names if len(positions[n]) > 1]
+            if ambiguous:
+                results.append(
+                    _fail(
+                        proof,
+                        "previous_proof_ambiguous",
+                        f"more than one proof has the id {', '.join(ambiguous)}",
+                    )
+                )
+                continue
+            refs.extend(positions[n][0] for n in names)
+            matching, _ = _matching_proofs(all_proofs, names)
+            input_document = {**unsecured, "proof": matching}
+        results.append(
+            _verify_one(
+                input_document,
+                proof,
+                resolve_key=resolve_key,
+                allowed=allowed_cryptosuites,
+                expected_purpose=expected_proof_purpose,
+                challenge=challenge,
+                domain=domain,
+                now=now or datetime.now(UTC),
+                canonicalizer=canonicalizer,
+            )
         )
-        for proof in (proofs if isinstance(proofs, list) else [proofs])
-    )
+    settled = _settle_chains(results, references)
     return ProofVerification(
-        verified=bool(results) and all(r.verified for r in results), proofs=results
+        verified=bool(settled) and all(r.verified for r in settled), proofs=settled
     )

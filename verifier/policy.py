@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from vc_core.jose import SUPPORTED_JWS_ALGS
-from vc_core.proofs.data_integrity import CRYPTOSUITES
+from vc_core.proofs.data_integrity import VERIFIABLE_SUITES
 from vc_core.status import MINIMUM_ENTRIES
 
 __all__ = [
@@ -24,9 +24,17 @@ __all__ = [
 ]
 
 DEFAULT_CRYPTOSUITES = frozenset(
-    {"eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019"}
+    {
+        "eddsa-rdfc-2022",
+        "eddsa-jcs-2022",
+        "ecdsa-rdfc-2019",
+        "ecdsa-jcs-2019",
+        "Ed25519Signature2020",
+    }
 )
-"""VC-DI EdDSA 1.0 and ECDSA 1.0 suites (specs.md §2); ``ecdsa-sd-2023`` is not verified."""
+"""VC-DI EdDSA 1.0 and ECDSA 1.0 suites (specs.md §2) and the legacy ``Ed25519Signature2020``
+proof type (verify only: credentials issued before the cryptosuites); ``ecdsa-sd-2023`` is not
+verified."""
 DEFAULT_JWS_ALGS = frozenset({"EdDSA", "ES256"})
 """RFC 8037 EdDSA (Ed25519) and RFC 7518 ES256 (P-256), specs.md §3.1 and decision D3."""
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
@@ -64,8 +72,10 @@ class VerifierPolicy:
     require_completeness: bool = True
 
     def __post_init__(self) -> None:
-        if not self.cryptosuites or not self.cryptosuites <= frozenset(CRYPTOSUITES):
-            raise ValueError(f"cryptosuites must be a non-empty subset of {sorted(CRYPTOSUITES)}")
+        if not self.cryptosuites or not self.cryptosuites <= frozenset(VERIFIABLE_SUITES):
+            raise ValueError(
+                f"cryptosuites must be a non-empty subset of {sorted(VERIFIABLE_SUITES)}"
+            )
         if not self.jws_algs or not self.jws_algs <= SUPPORTED_JWS_ALGS:
             raise ValueError(f"jws_algs must be a non-empty subset of {sorted(SUPPORTED_JWS_ALGS)}")
         if self.clock_skew < timedelta(0):

@@ -185,11 +185,17 @@ def verify_data_integrity(
     domain: str | None = None,
     canonicalizer: Canonicalizer | None = None,
 ) -> ProofOutcome:
-    """Every ``DataIntegrityProof`` of ``document`` (VC-DI §4.3), keys through the guard."""
+    """Every ``DataIntegrityProof`` of ``document`` (VC-DI §4.3), keys through the guard.
+
+    A proof set or chain (several proofs) may hold proofs by other parties (a countersignature,
+    a notary): their keys are resolved without the issuer guard, and the key check then wants at
+    least one *verified* proof by ``expected_did`` (else ``key_confusion``)."""
     log = KeyLog(key_check)
+    several = isinstance(document.get("proof"), list) and len(document["proof"]) > 1
+    guard = None if several else expected_did
     verification = verify_proofs(
         document,
-        resolve_key=guarded_key_resolver(resolver, expected_did=expected_did, now=now, log=log),
+        resolve_key=guarded_key_resolver(resolver, expected_did=guard, now=now, log=log),
         allowed_cryptosuites=cryptosuites,
         expected_proof_purpose=proof_purpose,
         challenge=challenge,
@@ -208,6 +214,19 @@ def verify_data_integrity(
         }
         for r in verification.proofs
     ]
+    if several and expected_did is not None:
+        by_expected = [
+            r
+            for r in verification.proofs
+            if r.verified and (r.verification_method or "").split("#", 1)[0] == expected_did
+        ]
+        if not by_expected:
+            log.record(
+                str(verification.proofs[0].verification_method if verification.proofs else ""),
+                "key_confusion",
+                f"none of the {len(verification.proofs)} proofs is a verified proof by "
+                f"{expected_did}",
+            )
     if verification.verified:
         suites = sorted({r.cryptosuite for r in verification.proofs if r.cryptosuite})
         proof = Check.passed(

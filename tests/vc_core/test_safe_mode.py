@@ -52,6 +52,11 @@ UNSAFE: dict[str, tuple[dict[str, Any], type[Exception], str]] = {
         "U+0007",
     ),
     "control character in a key": ({**BASE, "name\x00": "x"}, UnsafeValueError, "U+0000"),
+    "@vocab null (pyld trips over it)": (
+        {**BASE, "@context": [*BASE["@context"], {"@vocab": None}]},
+        MalformedInputError,
+        "cannot be processed",
+    ),
 }
 
 

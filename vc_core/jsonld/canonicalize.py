@@ -122,6 +122,12 @@ class PyldCanonicalizer:
             raise
         except jsonld.JsonLdError as exc:
             raise _translate(exc) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            # pyld trips over some invalid contexts ({"@vocab": null} after a context that set
+            # none, …) with a bare Python error: the input is at fault, never a 500
+            raise MalformedInputError(
+                f"the JSON-LD context cannot be processed ({type(exc).__name__}: {exc})"
+            ) from exc
         check_expanded(expanded)
         return expanded
 

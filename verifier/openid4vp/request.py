@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 from vc_core.jose import sign_jws
 from vc_core.keys import PrivateKey, b64url_encode
+from vc_core.proofs.data_integrity import CRYPTOSUITES
 from verifier.openid4vp.dcql import DC_SD_JWT, JWT_VC_JSON, LDP_VC
 from verifier.openid4vp.ports import PresentationRequestRecord, RequestObjectSigner
 from verifier.policy import VerifierPolicy
@@ -120,7 +121,8 @@ def vp_formats_supported(policy: VerifierPolicy, formats: Iterable[str]) -> dict
         JWT_VC_JSON: {"alg_values": algs},
         LDP_VC: {
             "proof_type_values": ["DataIntegrityProof"],
-            "cryptosuite_values": sorted(policy.cryptosuites),
+            # cryptosuites only: a legacy proof type (Ed25519Signature2020) is not one
+            "cryptosuite_values": sorted(policy.cryptosuites & set(CRYPTOSUITES)),
         },
     }
     return {fmt: known[fmt] for fmt in formats if fmt in known}

@@ -47,6 +47,8 @@ from mcred.offers import build_offer_router
 from mcred.presentation import AllianceCredentialCatalogue, request_signer
 from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
+from mcred.shares import SharesService
+from mcred.shares_routes import build_share_router
 from mcred.storage.bridge_stores import BridgeStores, build_bridge_stores
 from mcred.storage.key_cipher import KeyEncryptionError, load_kek
 from mcred.storage.sql import create_engine_for, upgrade_database
@@ -57,6 +59,7 @@ from mcred.storage.sql_records import (
     SqlCatalogueStore,
     SqlCredentialStore,
 )
+from mcred.storage.sql_shares import SqlShareStore
 from mcred.storage.sql_status import SqlStatusListStore
 from mcred.trust import build_trust_registry
 from mcred.verification import FetcherStatusListClient, build_verifier
@@ -112,6 +115,7 @@ class Services:
     wallet_bridge: WalletBridge
     presentation_requests: PresentationRequests
     registry: RegistryPublisher
+    shares: SharesService
     admin_token: str | None = None
     """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
     bridge_stores: BridgeStores | None = None
@@ -316,6 +320,13 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         vc_api=vc_api,
         verifier=verifier,
         registry=registry,
+        shares=SharesService(
+            issuer=issuer,
+            store=SqlShareStore(engine),
+            public_url=settings.public_url,
+            fetcher=fetcher,
+            audit=audit,
+        ),
         presentation_requests=PresentationRequests(
             verifier=verifier,
             resolver=resolver,
@@ -399,6 +410,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(build_identity_router(services.identity, services.hosted_partner))
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(build_registry_router(services.registry))
+    app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
     app.include_router(
         build_admin_router(services.issuer, services.api_keys, services.api_key_store)
     )

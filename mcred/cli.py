@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,9 @@ from mcred.demo.learner import DemoNotSeeded, demo_credential, issue_demo_creden
 from mcred.offer_page import offer_qr
 from mcred.offers import TX_CODE_LENGTH, CredentialOfferCreated
 from mcred.settings import Settings
+from mcred.shares import DEFAULT_TTL, CreatedShare, SharesService
+from mcred.storage.sql_records import SqlAuditLog
+from mcred.storage.sql_shares import SqlShareStore
 from vc_core.errors import VcCoreError
 from vc_core.keys import KeyType
 from vc_core.model.completeness import check_completeness
@@ -316,6 +320,66 @@ def offer(
         return
     _plain(f"credential    {credential_id}")
     _show_offer(made)
+
+
+def _shares(services: Services) -> SharesService:
+    """The shares service on the app's database (as :func:`mcred.app.build_services` wires it)."""
+    return SharesService(
+        issuer=services.issuer,
+        store=SqlShareStore(services.engine),
+        public_url=services.settings.public_url,
+        fetcher=services.fetcher,
+        audit=SqlAuditLog(services.engine),
+    )
+
+
+def _share_json(share: CreatedShare) -> dict[str, Any]:
+    return {
+        "share_id": share.share_id,
+        "credential_id": share.credential_id,
+        "format": share.format,
+        "share_url": share.url,
+        "expires_at": f"{share.expires_at:%Y-%m-%dT%H:%M:%SZ}",
+        "qr_version": int(offer_qr(share.url).version),
+    }
+
+
+@app.command()
+def share(
+    credential_id: CredentialId,
+    credential_format: Annotated[
+        str | None,
+        typer.Option("--format", help="ldp_vc (default when issued so) or jwt_vc_json"),
+    ] = None,
+    ttl_days: Annotated[
+        int, typer.Option("--ttl-days", min=1, help="Days the share link works")
+    ] = DEFAULT_TTL.days,
+    as_json: AsJson = False,
+) -> None:
+    """Make a share link of a credential for a learner's QR code (any phone camera opens it).
+
+    The link carries the key that opens the share; it is shown only now (the service keeps
+    only the encrypted credential). Revoke it with DELETE /api/v1/shares/<share_id>.
+    """
+    services = _services()
+    try:
+        made = _shares(services).create_share(
+            CLI, credential_id, credential_format=credential_format, ttl=timedelta(days=ttl_days)
+        )
+    except (IssuerError, VcCoreError) as exc:
+        raise _fail(exc) from None
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps(_share_json(made), indent=2))
+        return
+    _plain(f"credential    {credential_id}   ({made.format})")
+    _plain(f"share link    {made.url}")
+    _plain(f"share id      {made.share_id}   (to revoke it)")
+    _plain(f"valid until   {made.expires_at:%Y-%m-%d %H:%M} UTC")
+    out = io.StringIO()
+    offer_qr(made.url).terminal(out=out, compact=True)
+    typer.echo(out.getvalue(), nl=False)
 
 
 @demo_app.command("offer")

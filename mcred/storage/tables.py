@@ -25,6 +25,9 @@ Tables::
 
     oid4vp_requests        OpenID4VP presentation requests (the record as JSON), unique
                            ``state``, the single answer (``answered_at`` NULL until answered)
+
+    credential_shares      learner-shown QR codes (mcred.shares): the credential sealed with
+                           AES-256-GCM under a key only the link carries; expiry, revocation
 """
 
 from __future__ import annotations
@@ -346,3 +349,22 @@ class Oid4vpRequestRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --- credential shares (learner-shown QR codes, mcred.shares) -------------------------------
+
+
+class CredentialShareRow(Base):
+    """A share: the sealed credential (``iv``, ``ciphertext``: AES-256-GCM under a key that
+    only the link carries) and what the service needs to serve or refuse it."""
+
+    __tablename__ = "credential_shares"
+
+    share_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(255), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    iv: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -22,9 +22,7 @@ from mcred.demo.learner import DemoNotSeeded, demo_credential, issue_demo_creden
 from mcred.offer_page import offer_qr
 from mcred.offers import TX_CODE_LENGTH, CredentialOfferCreated
 from mcred.settings import Settings
-from mcred.shares import DEFAULT_TTL, CreatedShare, SharesService
-from mcred.storage.sql_records import SqlAuditLog
-from mcred.storage.sql_shares import SqlShareStore
+from mcred.shares import DEFAULT_TTL, CreatedShare
 from vc_core.errors import VcCoreError
 from vc_core.keys import KeyType
 from vc_core.model.completeness import check_completeness
@@ -322,17 +320,6 @@ def offer(
     _show_offer(made)
 
 
-def _shares(services: Services) -> SharesService:
-    """The shares service on the app's database (as :func:`mcred.app.build_services` wires it)."""
-    return SharesService(
-        issuer=services.issuer,
-        store=SqlShareStore(services.engine),
-        public_url=services.settings.public_url,
-        fetcher=services.fetcher,
-        audit=SqlAuditLog(services.engine),
-    )
-
-
 def _share_json(share: CreatedShare) -> dict[str, Any]:
     return {
         "share_id": share.share_id,
@@ -363,7 +350,7 @@ def share(
     """
     services = _services()
     try:
-        made = _shares(services).create_share(
+        made = services.shares.create_share(
             CLI, credential_id, credential_format=credential_format, ttl=timedelta(days=ttl_days)
         )
     except (IssuerError, VcCoreError) as exc:

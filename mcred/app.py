@@ -63,6 +63,7 @@ from mcred.storage.sql_shares import SqlShareStore
 from mcred.storage.sql_status import SqlStatusListStore
 from mcred.trust import build_trust_registry
 from mcred.verification import FetcherStatusListClient, build_verifier
+from mcred.verifier_page import build_verifier_page_router, derive_page_key
 from mcred.wallet import IssuerCredentialSource, NotificationAuditTrail, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
@@ -116,6 +117,8 @@ class Services:
     presentation_requests: PresentationRequests
     registry: RegistryPublisher
     shares: SharesService
+    page_key: bytes
+    """Signs the verifier page's polling secrets (derived from the KEK: every worker agrees)."""
     admin_token: str | None = None
     """The development admin token, when one was ensured at start (printed by ``mcred serve``)."""
     bridge_stores: BridgeStores | None = None
@@ -320,6 +323,7 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         vc_api=vc_api,
         verifier=verifier,
         registry=registry,
+        page_key=derive_page_key(kek),
         shares=SharesService(
             issuer=issuer,
             store=SqlShareStore(engine),
@@ -411,6 +415,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(build_registry_router(services.registry))
     app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
+    app.include_router(
+        build_verifier_page_router(
+            requests=services.presentation_requests,
+            verifier=services.verifier,
+            issuer=services.issuer,
+            public_url=services.settings.public_url,
+            shares=services.shares,
+            page_key=services.page_key,
+        )
+    )
     app.include_router(
         build_admin_router(services.issuer, services.api_keys, services.api_key_store)
     )

@@ -10,6 +10,9 @@ An *alliance file* (YAML or JSON, documented in ``docs/alliance-file.md``) decla
   (specs.md §9.5, decision D6); every partner that awards is an ``awardingBody``;
 * ``specifications``: the courses, with the fixed Annex I elements (title, outcomes, ECTS, EQF,
   assessment, participation, quality assurance, …) and the partners that award them;
+* ``specifications[].stacking``: for a credential composed of module credentials, the stacking
+  rules (required parts, minimum total ECTS, allowed EQF levels, maximum part age; see
+  :class:`StackingRules` and :mod:`issuer.stacking`);
 * ``mandates``: which awarding body authorises the coordinator to award which specification,
   for which period (ELM's *issued-by-mandate* profile). mcred signs these for hosted partners;
   partners with a DID of their own sign theirs and upload them (:mod:`issuer.mandates`).
@@ -27,8 +30,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -49,6 +53,8 @@ from pydantic import (
 from issuer.ports import CatalogueStore
 from vc_core.errors import FieldError, MalformedInputError, ModelValidationError
 from vc_core.model.microcredential import (
+    MAX_ECTS,
+    AbsoluteIri,
     Assessment,
     ConceptChoice,
     CountryCode,
@@ -67,6 +73,7 @@ from vc_core.model.microcredential import (
     QualityAssurance,
     SchacHome,
     Stackability,
+    StackedPart,
     Timestamp,
     Workload,
     field_errors,
@@ -86,6 +93,8 @@ __all__ = [
     "MandateDeclaration",
     "Partner",
     "Specification",
+    "StackingPart",
+    "StackingRules",
     "alliance_from_catalogue",
     "alliance_iri",
     "catalogue_document_id",
@@ -222,6 +231,46 @@ class Partner(_Model):
         return self.did is None
 
 
+class StackingPart(_Model):
+    """A part a stacked credential requires: a module credential the learner must hold.
+
+    ``specification`` is one of the alliance's specification ids (the part is recognised by
+    that specification's title, in any of its languages) or, for a module of another alliance
+    or a partner's own platform, a name for it with its ``title`` and/or ``qualification`` (the
+    IRI of the part's ``specifiedBy``). ``issuer`` restricts the part to credentials issued
+    under that DID (a partner's own DID, another alliance's coordinator).
+    """
+
+    specification: Slug
+    issuer: Did | None = None
+    title: LanguageMap | None = None
+    qualification: AbsoluteIri | None = None
+
+
+class StackingRules(_Model):
+    """How a specification's credential is composed from module credentials (stacking).
+
+    ``parts``: the required parts (each must be present exactly once); ``other_parts``: whether
+    further verified parts of the same learner may be added (they count towards the ECTS);
+    ``min_total_ects``: the parts' ECTS together; ``allowed_eqf_levels``: the EQF levels a part
+    may have (empty: any); ``max_part_age_days``: how old a part may be on the date of issuing.
+    """
+
+    parts: tuple[StackingPart, ...] = Field(default=(), max_length=50)
+    other_parts: bool = False
+    min_total_ects: Decimal | None = Field(default=None, gt=0, le=MAX_ECTS, decimal_places=2)
+    allowed_eqf_levels: tuple[Annotated[int, Field(ge=1, le=8)], ...] = Field(
+        default=(), max_length=8
+    )
+    max_part_age_days: int | None = Field(default=None, gt=0, le=36_500)
+
+    @model_validator(mode="after")
+    def _some_part(self) -> StackingRules:
+        if not self.parts and not self.other_parts:
+            raise ValueError("stacking needs required parts, or other_parts: true")
+        return self
+
+
 class Specification(_Model):
     """A micro-credential specification (the course): the Annex I elements fixed for everyone.
 
@@ -248,6 +297,8 @@ class Specification(_Model):
     awarding_bodies: tuple[Slug, ...] = Field(min_length=1, max_length=50)
     joint: bool = True
     grading_scheme: GradingScheme | None = None
+    stacking: StackingRules | None = None
+    """Set for a credential composed of module credentials (:mod:`issuer.stacking`)."""
 
     @field_validator("primary_language")
     @classmethod
@@ -413,6 +464,31 @@ class AllianceFile(_Model):
                         f"{qa.organisation!r} names none of the specification's awarding bodies "
                         "(use a partner id, Erasmus code, SCHAC home or DID)",
                     )
+
+        # stacking: required parts name a specification, are not the stacked one, not twice
+        for i, spec in enumerate(self.specifications):
+            if spec.stacking is None:
+                continue
+            where = f"specifications.{i}.stacking"
+            named: set[tuple[str, str | None]] = set()
+            for j, part in enumerate(spec.stacking.parts):
+                at = f"{where}.parts.{j}"
+                if part.specification == spec.id:
+                    problem(f"{at}.specification", "a specification cannot be a part of itself")
+                elif part.specification not in spec_ids and (
+                    part.title is None and part.qualification is None
+                ):
+                    problem(
+                        f"{at}.specification",
+                        f"{part.specification!r} is not a specification id: give the part's "
+                        "title or qualification (a module of another alliance or platform)",
+                    )
+                required = (part.specification, part.issuer)
+                if required in named:
+                    problem(at, f"part {part.specification!r} is required twice", "duplicate")
+                named.add(required)
+            if len(set(spec.stacking.allowed_eqf_levels)) != len(spec.stacking.allowed_eqf_levels):
+                problem(f"{where}.allowed_eqf_levels", "a level is listed twice", "duplicate")
 
         # mandates: a known awarding body of a known specification, hosted, not repeated
         declared: set[tuple[str, str, datetime]] = set()
@@ -649,6 +725,7 @@ def microcredential_for(
     *,
     coordinator_did: str,
     partner_did_of: Callable[[Partner], str],
+    parts: Sequence[StackedPart] = (),
 ) -> MicroCredential:
     """The :class:`MicroCredential` for ``issuance`` (specs.md §9.4, §9.5).
 
@@ -656,8 +733,10 @@ def microcredential_for(
     the awarding bodies are the specification's partners, in its order, each with its DID
     (``coordinator_did`` for the coordinator, ``partner_did_of(partner)`` for the others). A
     quality-assurance ``organisation`` given as a partner id becomes that partner's Erasmus code
-    (or SCHAC home). Raises :class:`ModelValidationError` for an unknown specification and for
-    anything :meth:`MicroCredential.parse` refuses (``loc`` relative to the micro-credential).
+    (or SCHAC home). ``parts`` are the part credentials of a stacked credential
+    (:mod:`issuer.stacking` checks them first). Raises :class:`ModelValidationError` for an
+    unknown specification and for anything :meth:`MicroCredential.parse` refuses (``loc``
+    relative to the micro-credential).
     """
     try:
         spec = alliance_file.specification(issuance.specification)
@@ -733,6 +812,8 @@ def microcredential_for(
             grade["grading_scheme"] = _dump(spec.grading_scheme)
         optional["grade"] = grade
     data.update({k: v for k, v in optional.items() if v is not None})
+    if parts:
+        data["parts"] = [part.model_dump(mode="json", exclude_none=True) for part in parts]
     return MicroCredential.parse(data)
 
 

@@ -30,9 +30,11 @@ from issuer.schemas import (
     CredentialPageOut,
     IssueRequest,
     MandateUpload,
+    StackedIssueRequest,
     StatusChange,
 )
 from issuer.service import Issuer
+from issuer.stacking import PartVerifier, StackingUnavailable
 from issuer.status_lists import StatusListService
 from issuer.vc_api import VcApiIssuer
 
@@ -184,8 +186,17 @@ def build_registry_router(registry: RegistryPublisher) -> APIRouter:
     return router
 
 
-def build_admin_router(issuer: Issuer, api_keys: ApiKeyService, keys: ApiKeyStore) -> APIRouter:
-    """``/api/v1``: alliances, mandates, credentials, status changes, API keys."""
+def build_admin_router(
+    issuer: Issuer,
+    api_keys: ApiKeyService,
+    keys: ApiKeyStore,
+    *,
+    part_verifier: PartVerifier | None = None,
+) -> APIRouter:
+    """``/api/v1``: alliances, mandates, credentials, status changes, API keys.
+
+    ``part_verifier`` checks the parts of stacked credentials (``POST
+    /api/v1/credentials/stacked``); without one that endpoint answers 503."""
     router = APIRouter(prefix="/api/v1")
 
     def principal(
@@ -247,6 +258,37 @@ def build_admin_router(issuer: Issuer, api_keys: ApiKeyService, keys: ApiKeyStor
             formats=body.formats,
             idempotency_key=idempotency_key,
             hold=body.hold,
+        )
+        return out(issued)
+
+    @router.post(
+        "/credentials/stacked",
+        tags=["credentials"],
+        status_code=201,
+        summary="Issue a credential composed of module credentials (stacking)",
+        response_model=CredentialOut,
+        responses={
+            422: {"description": "a part refused (details.parts) or a stacking rule not met"},
+            503: {"description": "no part verifier configured"},
+        },
+    )
+    def issue_stacked(
+        body: StackedIssueRequest,
+        caller: Caller,
+        idempotency_key: Annotated[
+            str | None, Header(max_length=200, description="Retry-safe: one issuance per key")
+        ] = None,
+    ) -> CredentialOut:
+        if part_verifier is None:
+            raise StackingUnavailable("this service has no verifier configured for parts")
+        issued = issuer.issue_stacked(
+            caller,
+            body.alliance,
+            body.issuance(),
+            body.parts,
+            part_verifier,
+            formats=body.formats,
+            idempotency_key=idempotency_key,
         )
         return out(issued)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from issuer.catalogue import Issuance
 from issuer.ports import AuditEvent, CredentialRecord
 from issuer.service import FORMATS, IssuedCredential
+from issuer.stacking import MAX_PARTS
 
 __all__ = [
     "ApiKeyCreate",
@@ -20,6 +21,7 @@ __all__ = [
     "CredentialPageOut",
     "IssueRequest",
     "MandateUpload",
+    "StackedIssueRequest",
     "StatusChange",
     "StatusSlotOut",
 ]
@@ -45,6 +47,23 @@ class IssueRequest(Issuance):
 
     def issuance(self) -> Issuance:
         return Issuance.model_validate(self.model_dump(exclude={"alliance", "formats", "hold"}))
+
+
+class StackedIssueRequest(Issuance):
+    """A credential composed of module credentials (stacking): the issuance and its parts."""
+
+    alliance: str = Field(min_length=1, max_length=64, examples=["arqus"])
+    formats: list[Format] = Field(default_factory=_default_formats, min_length=1, max_length=2)
+    parts: list[dict[str, Any] | str] = Field(
+        min_length=1,
+        max_length=MAX_PARTS,
+        description="The part credentials exactly as received: JSON credentials (Data "
+        "Integrity) or compact JWTs (jwt_vc_json, vc+jwt). Each is verified; its digest (SHA-256 "
+        "of the RFC 8785 canonical JSON, or of the JWT) is written into the stacked credential",
+    )
+
+    def issuance(self) -> Issuance:
+        return Issuance.model_validate(self.model_dump(exclude={"alliance", "formats", "parts"}))
 
 
 class StatusChange(BaseModel):

@@ -1,8 +1,10 @@
 """The issuer's use cases: its identities, the alliance catalogue, issuing, status changes.
 
 * :class:`Issuer` — loads alliance files (signing the declared mandates of hosted partners),
-  issues joint micro-credentials (only with a valid mandate from every awarding body), and
-  revokes, suspends and reinstates them, with an append-only audit trail.
+  issues joint micro-credentials (only with a valid mandate from every awarding body), stacked
+  ones composed of verified part credentials (:meth:`Issuer.issue_stacked`, rules in
+  :mod:`issuer.stacking`), and revokes, suspends and reinstates them, with an append-only
+  audit trail.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,12 +49,13 @@ from issuer.ports import (
     CredentialStore,
     IdempotencyConflict,
 )
+from issuer.stacking import PartVerifier, check_parts
 from issuer.status_lists import CredentialState, StatusListService
 from vc_core.dids.resolver import DidResolver, key_resolver
 from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
 from vc_core.model.elm import build_elm_credential
-from vc_core.model.microcredential import MicroCredential
+from vc_core.model.microcredential import MicroCredential, StackedPart
 from vc_core.proofs.data_integrity import add_proof
 
 __all__ = [
@@ -311,12 +314,82 @@ class Issuer:
             return self.suspend(principal, record.id, HOLD_REASON)
         return IssuedCredential(record, CredentialState.ACTIVE)
 
+    def issue_stacked(
+        self,
+        principal: Principal,
+        alliance_id: str,
+        issuance: Issuance,
+        parts: Sequence[object],
+        verify_part: PartVerifier,
+        *,
+        formats: Iterable[str] = ("ldp_vc",),
+        idempotency_key: str | None = None,
+    ) -> IssuedCredential:
+        """Issue a credential composed of ``parts`` (module credentials as received: JSON
+        objects or compact JWTs) under the specification's stacking rules.
+
+        Each part is verified by ``verify_part`` and the rules checked
+        (:func:`issuer.stacking.check_parts`, which raises
+        :class:`~issuer.stacking.StackingRefused` with every reason); then the credential is
+        issued as :meth:`issue` does, its claim's ``hasPart`` naming each part by id and digest.
+        """
+        principal.require_alliance(alliance_id)
+        wanted = tuple(dict.fromkeys(formats))
+        unknown = [f for f in wanted if f not in FORMATS]
+        if not wanted or unknown:
+            raise InvalidRequest(f"formats must be some of {list(FORMATS)}, not {unknown or []}")
+        view = self._view(alliance_id)
+        try:
+            spec = view.alliance.specification(issuance.specification)
+        except KeyError:
+            raise NotFound(
+                f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
+            ) from None
+        stacked = check_parts(view.alliance, spec, issuance, parts, verify_part)
+        if idempotency_key is not None:
+            fingerprint = hashlib.sha256(
+                json.dumps(
+                    {
+                        "issuance": _fingerprint(alliance_id, issuance, wanted),
+                        "parts": [p.digest for p in stacked],
+                    },
+                    sort_keys=True,
+                ).encode("utf-8")
+            ).hexdigest()
+            try:
+                existing = self._credentials.claim_idempotency_key(idempotency_key, fingerprint)
+            except IdempotencyConflict as exc:
+                raise Conflict(str(exc) or "idempotency key conflict") from exc
+            if existing is not None:
+                return self.get(principal, existing)
+        try:
+            record = self._issue(principal, alliance_id, issuance, wanted, parts=stacked)
+        except BaseException:
+            if idempotency_key is not None:
+                self._credentials.release_idempotency_key(idempotency_key)
+            raise
+        self._credentials.add(
+            record,
+            idempotency_key,
+            issued=AuditEvent(
+                record.id,
+                "issued",
+                principal.actor,
+                record.issued_at,
+                None,
+                {"parts": [{"id": p.credential_id, "digest": p.digest} for p in stacked]},
+            ),
+        )
+        return IssuedCredential(record, CredentialState.ACTIVE)
+
     def _issue(
         self,
         principal: Principal,
         alliance_id: str,
         issuance: Issuance,
         formats: tuple[str, ...],
+        *,
+        parts: Sequence[StackedPart] = (),
     ) -> CredentialRecord:
         view = self._view(alliance_id)
         try:
@@ -326,7 +399,7 @@ class Issuer:
                 f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
             ) from None
         did = self.identity.did
-        mc = self._microcredential(view.alliance, issuance)
+        mc = self._microcredential(view.alliance, issuance, parts)
         on = issuance.result.date_of_issue
         coverage = coverage_of(
             view.mandates.get(spec.id, []),
@@ -379,12 +452,15 @@ class Issuer:
             holder_id=issuance.holder,
         )
 
-    def _microcredential(self, alliance: AllianceFile, issuance: Issuance) -> MicroCredential:
+    def _microcredential(
+        self, alliance: AllianceFile, issuance: Issuance, parts: Sequence[StackedPart] = ()
+    ) -> MicroCredential:
         return microcredential_for(
             alliance,
             issuance,
             coordinator_did=self.identity.did,
             partner_did_of=lambda partner: partner_did(partner, self.identity.did),
+            parts=parts,
         )
 
     # -- records ------------------------------------------------------------------------------

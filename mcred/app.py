@@ -49,6 +49,7 @@ from mcred.problems import install_problem_handlers
 from mcred.settings import Settings
 from mcred.shares import SharesService
 from mcred.shares_routes import build_share_router
+from mcred.stacking import VerifierPartCheck
 from mcred.storage.bridge_stores import BridgeStores, build_bridge_stores
 from mcred.storage.key_cipher import KeyEncryptionError, load_kek
 from mcred.storage.sql import create_engine_for, upgrade_database
@@ -426,7 +427,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     )
     app.include_router(
-        build_admin_router(services.issuer, services.api_keys, services.api_key_store)
+        build_admin_router(
+            services.issuer,
+            services.api_keys,
+            services.api_key_store,
+            part_verifier=VerifierPartCheck(services.verifier),
+        )
     )
     app.include_router(
         build_vc_api_router(

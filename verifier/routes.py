@@ -44,12 +44,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from vc_core.errors import MalformedInputError
+from vc_core.model.elm import stacked_parts
 from verifier.errors import InputTooLargeError, UnverifiableInputError
 from verifier.formats import load_json
 from verifier.openid4vp.errors import InvalidRequest, OpenId4VpError
 from verifier.openid4vp.request import REQUEST_OBJECT_MEDIA_TYPE
 from verifier.openid4vp.service import PresentationRequests
-from verifier.policy import DEFAULT_MAX_INPUT_BYTES
+from verifier.policy import DEFAULT_MAX_INPUT_BYTES, VerificationOptions
 from verifier.report import VerificationReport
 from verifier.schemas import (
     DirectPostResultOut,
@@ -185,8 +186,19 @@ def build_verifier_router(
 ) -> APIRouter:
     router = APIRouter(tags=["verifier"])
 
-    def run_verify(body: VerifyRequest) -> VerificationReport:
+    def run_verify(body: VerifyRequest) -> dict[str, Any]:
+        """The report; a stacked credential's also lists its parts (checked when given)."""
         options = body.options.to_options()
+        if body.credential is not None and body.parts is not None:
+            return verifier.verify_stacked(body.credential, body.parts, options=options).to_dict()
+        report = _run_verify(body, options)
+        out = report.to_dict()
+        named = stacked_parts(report.document) if report.document is not None else ()
+        if named:
+            out["parts"] = [part.to_dict() for part in named]
+        return out
+
+    def _run_verify(body: VerifyRequest, options: VerificationOptions) -> VerificationReport:
         if body.credential is not None:
             return verifier.verify_credential(body.credential, options=options)
         if body.presentation is not None:
@@ -207,10 +219,10 @@ def build_verifier_router(
     async def verify(request: Request) -> JSONResponse:
         try:
             body = await _parse(request, VerifyRequest, max_body_bytes)
-            report = await run_in_threadpool(run_verify, body)
+            result = await run_in_threadpool(run_verify, body)
         except MalformedInputError as exc:
             return _problem(exc)
-        return JSONResponse(report.to_dict(), headers=_NO_STORE)
+        return JSONResponse(result, headers=_NO_STORE)
 
     def vc_api(
         model: type[_Body], run: Callable[[_Body], VerificationReport]

@@ -88,6 +88,12 @@ class VerifyRequest(BaseModel):
     credential: dict[str, Any] | str | None = None
     presentation: dict[str, Any] | str | None = None
     jwt: str | None = None
+    parts: list[dict[str, Any] | str] | None = Field(
+        default=None,
+        max_length=50,
+        description="With ``credential``: the module credentials a stacked credential names "
+        "(as received); each is matched by digest and verified",
+    )
     options: VerifyOptionsIn = Field(default_factory=VerifyOptionsIn)
 
     @model_validator(mode="after")
@@ -98,6 +104,8 @@ class VerifyRequest(BaseModel):
                 "give exactly one of 'credential', 'presentation' or 'jwt'"
                 + (f" (got {', '.join(given)})" if given else "")
             )
+        if self.parts is not None and self.credential is None:
+            raise ValueError("'parts' go with a stacked 'credential'")
         return self
 
 

@@ -38,6 +38,11 @@ Status List; presented (``verify_presentation`` of an SD-JWT+KB) its KB-JWT is t
 presentation's ``proof`` (``nonce`` = ``challenge``, ``aud`` = ``domain``) and the ``cnf`` key
 its ``holder_key``.
 
+A *stacked* ELM credential (one composed of part credentials, ``hasPart`` naming each part by
+id and SHA-256 digest) is verified with its parts by :meth:`Verifier.verify_stacked`: the
+credential's report, the parts it names, and for each part given a report of its own plus
+whether its digest (as received) and id are those the credential names.
+
 Verification raises only :class:`~verifier.errors.UnverifiableInputError` for input that is
 not JSON or a JWT at all (specs.md §1.3: everything else is a failed check in the report).
 """
@@ -46,14 +51,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from vc_core.dids.resolver import DidResolver
-from vc_core.errors import SECURITY_PROBLEM, VCDM_PROBLEM, DidError
+from vc_core.errors import SECURITY_PROBLEM, VCDM_PROBLEM, DidError, MalformedInputError
 from vc_core.jsonld.canonicalize import Canonicalizer, default_canonicalizer
+from vc_core.model.elm import PartReference, part_digest, stacked_parts
 from verifier.checks import (
     completeness,
     holder_binding,
@@ -99,7 +105,7 @@ from verifier.sd_jwt_vc import (
 from verifier.status import StatusChecker
 from verifier.trust import MandateVerifier
 
-__all__ = ["Verifier"]
+__all__ = ["PartVerification", "StackedVerification", "Verifier"]
 
 _PROOF_ERROR = SECURITY_PROBLEM + "PROOF_VERIFICATION_ERROR"
 
@@ -168,6 +174,68 @@ class _Session:
 
 def _skipped(names: tuple[CheckName, ...], code: str, message: str) -> list[Check]:
     return [Check.skipped(name, code, message) for name in names]
+
+
+@dataclass(frozen=True)
+class PartVerification:
+    """One part given alongside a stacked credential: which named part it is (by digest),
+    whether its id is the named one, and its own report."""
+
+    index: int
+    digest: str | None
+    named: PartReference | None
+    report: VerificationReport | None
+    problem: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return (
+            self.problem is None
+            and self.named is not None
+            and self.report is not None
+            and self.report.verified
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "index": self.index,
+            "verified": self.verified,
+            "digest": self.digest,
+            "digest_matches": self.named is not None,
+            "named_as": self.named.to_dict() if self.named is not None else None,
+        }
+        if self.problem is not None:
+            body["problem"] = self.problem
+        if self.report is not None:
+            body["report"] = self.report.to_dict(include_document=False)
+        return body
+
+
+@dataclass(frozen=True)
+class StackedVerification:
+    """A stacked credential's report, the parts it names and the parts given, checked."""
+
+    report: VerificationReport
+    parts: tuple[PartReference, ...]
+    checked: tuple[PartVerification, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return self.report.verified and all(p.verified for p in self.checked)
+
+    @property
+    def not_given(self) -> tuple[PartReference, ...]:
+        """Named parts no given part matched (not a failure: only given parts are checked)."""
+        given = {p.named.digest for p in self.checked if p.named is not None}
+        return tuple(p for p in self.parts if p.digest not in given)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = self.report.to_dict()
+        body["verified"] = self.verified
+        body["parts"] = [p.to_dict() for p in self.parts]
+        body["part_checks"] = [p.to_dict() for p in self.checked]
+        body["parts_not_given"] = [p.to_dict() for p in self.not_given]
+        return body
 
 
 class Verifier:
@@ -243,6 +311,48 @@ class Verifier:
         if len(token) <= self._policy.max_input_bytes and is_presentation_token(token):
             return self.verify_presentation(token, options=options)
         return self.verify_credential(token, options=options)
+
+    def verify_stacked(
+        self,
+        credential: object,
+        parts: Sequence[object] = (),
+        *,
+        options: VerificationOptions | None = None,
+    ) -> StackedVerification:
+        """Verify a stacked credential and the ``parts`` given with it (as received).
+
+        The parts it names are read from the credential as verified (none when its proof
+        failed). Each given part is matched to a named one by its digest
+        (:func:`~vc_core.model.elm.part_digest`), must carry the named id, and is verified on
+        its own; a part that matches no named digest fails (``not_a_part``).
+        """
+        report = self.verify_credential(credential, options=options)
+        named = stacked_parts(report.document) if report.document is not None else ()
+        by_digest = {p.digest: p for p in named if p.digest is not None}
+        checked: list[PartVerification] = []
+        for index, part in enumerate(parts):
+            try:
+                digest = part_digest(part)
+            except MalformedInputError as exc:
+                checked.append(PartVerification(index, None, None, None, exc.message))
+                continue
+            reference = by_digest.get(digest)
+            try:
+                part_report = self.verify_credential(part, options=options)
+            except MalformedInputError as exc:
+                checked.append(PartVerification(index, digest, reference, None, exc.message))
+                continue
+            problem = None
+            if reference is None:
+                problem = "not_a_part: its digest is none of the parts the credential names"
+            else:
+                part_id = (part_report.document or {}).get("id")
+                if part_report.document is not None and part_id != reference.credential_id:
+                    problem = (
+                        f"id_mismatch: the part is {part_id!r}, named {reference.credential_id!r}"
+                    )
+            checked.append(PartVerification(index, digest, reference, part_report, problem))
+        return StackedVerification(report, named, tuple(checked))
 
     # -- plumbing -----------------------------------------------------------------------------
     def _session(self, options: VerificationOptions | None) -> _Session:

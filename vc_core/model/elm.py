@@ -29,16 +29,31 @@ Choices, each checked by the tests against the pinned 3.2 context and the EDC SH
   (the credential exists because the assessment was passed).
 * **Dates** are written in UTC with ``Z`` (§9.6.3). ``issued`` and ``issuanceDate`` (VCDM 1.1)
   are the ``issued`` argument; the Annex I date of issuing is ``awardedBy.awardingDate``.
+* **Stacking**: a credential made of part credentials (:attr:`MicroCredential.parts`) lists each
+  part as a ``LearningAchievement`` in its claim's ``hasPart`` (ELM: "smaller units of
+  achievement, which when combined make up this achievement"): the part's title, its awarding
+  bodies and date (``awardedBy``), its ECTS (``creditReceived``) and EQF level (``specifiedBy``),
+  and two ``Identifier`` nodes: the part credential's ``id`` (scheme :data:`PART_ID_SCHEME`,
+  ``creator`` the part's issuer) and its SHA-256 digest as received (scheme
+  :data:`PART_DIGEST_SCHEME`, SRI form ``sha256-<base64>``; :func:`part_digest`). ELM has no
+  digest property; an ``Identifier`` of a named scheme is what EDC's shapes accept there.
+  :func:`stacked_parts` reads the references back; :func:`read_part` summarises a part.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import rfc8785
 
 from vc_core.errors import MalformedInputError
 from vc_core.model import vocab
@@ -48,8 +63,10 @@ from vc_core.model.microcredential import (
     CoordinatingProvider,
     EscoSkill,
     MicroCredential,
+    PartAwardingBody,
     QualificationRef,
     QualityAssurance,
+    StackedPart,
 )
 
 __all__ = [
@@ -58,11 +75,20 @@ __all__ = [
     "EDC_GENERIC_FULL",
     "EDC_ISSUED_BY_MANDATE",
     "ELM_CONTEXT",
+    "PART_DIGEST_SCHEME",
+    "PART_DIGEST_SCHEME_ID",
+    "PART_ID_SCHEME",
+    "PART_ID_SCHEME_ID",
     "PLACEHOLDER_PNG_BASE64",
     "STATUS_LIST_CONTEXT",
     "VC_V1_CONTEXT",
+    "PartReference",
+    "PartSummary",
     "build_elm_credential",
     "format_datetime",
+    "part_digest",
+    "read_part",
+    "stacked_parts",
 ]
 
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -79,6 +105,13 @@ PLACEHOLDER_PNG_BASE64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR42mP4DwABAQEAHLCMmQAAAABJRU5ErkJggg=="
 )
 """A 1x1 white PNG (67 bytes): EDC's ``DisplayDetail`` needs an image; we keep it tiny (§9.6.4)."""
+
+PART_ID_SCHEME = "Verifiable Credential id"
+"""``schemeName`` of the ``Identifier`` that names a part credential by its ``id``."""
+PART_ID_SCHEME_ID = "https://www.w3.org/TR/vc-data-model/#identifiers"
+PART_DIGEST_SCHEME = "SHA-256 digest (SRI) of the credential as received"
+"""``schemeName`` of the ``Identifier`` that holds a part's digest (:func:`part_digest`)."""
+PART_DIGEST_SCHEME_ID = "https://www.w3.org/TR/SRI/#integrity-metadata"
 
 _NODE_NAMESPACE = uuid.UUID("0b3f4c1e-6a53-5d0e-9a62-3f0f6f5e2a11")
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
@@ -147,6 +180,7 @@ class _ElmBuilder:
         self._group: dict[str, Any] | None = None
         self._issuer: dict[str, Any] | None = None
         self._body_nodes: list[dict[str, Any]] = []
+        self._part_orgs: set[str] = set()
 
     # -- values --------------------------------------------------------------------------
 
@@ -482,7 +516,81 @@ class _ElmBuilder:
         claim["awardedBy"] = process
         claim["provenBy"] = [self.assessment(process["id"])]
         claim["specifiedBy"] = self.qualification()
+        if mc.parts:
+            claim["hasPart"] = [self.part(part) for part in mc.parts]
         return claim
+
+    # -- stacking ------------------------------------------------------------------------
+
+    def part_organisation(self, body: PartAwardingBody) -> dict[str, Any]:
+        """A part's awarding body: a reference when this credential describes it already."""
+        known = {self.mc.coordinating_provider.did} | {
+            b.did for b in self.mc.awarding_bodies if b.did is not None
+        }
+        if body.did is not None and (body.did in known or body.did in self._part_orgs):
+            return {"id": body.did, "type": "Organisation"}
+        node: dict[str, Any] = {
+            "id": body.did or self.ids.new("org"),
+            "type": "Organisation",
+            "legalName": self.lang_map(body.legal_name),
+            "location": [self.location(body.country, None)],
+        }
+        if body.did is not None:
+            self._part_orgs.add(body.did)
+        return node
+
+    def part(self, part: StackedPart) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": self.ids.new("learningAchievement"),
+            "type": "LearningAchievement",
+            "title": self.lang_map(part.title),
+            "identifier": [
+                {
+                    "id": self.ids.new("identifier"),
+                    "type": "Identifier",
+                    "schemeName": PART_ID_SCHEME,
+                    "schemeId": PART_ID_SCHEME_ID,
+                    "notation": part.credential_id,
+                    "creator": part.issuer,
+                },
+                {
+                    "id": self.ids.new("identifier"),
+                    "type": "Identifier",
+                    "schemeName": PART_DIGEST_SCHEME,
+                    "schemeId": PART_DIGEST_SCHEME_ID,
+                    "notation": part.digest,
+                },
+            ],
+            "awardedBy": {
+                "id": self.ids.new("awardingProcess"),
+                "type": "AwardingProcess",
+                "awardingBody": [self.part_organisation(b) for b in part.awarding_bodies],
+                "awardingDate": format_datetime(part.date_of_issue),
+            },
+        }
+        credit: list[dict[str, Any]] = []
+        if part.ects_point is not None:
+            credit = [
+                {
+                    "id": self.ids.new("creditPoint"),
+                    "type": "CreditPoint",
+                    "framework": self.concept(vocab.ECTS),
+                    "point": part.ects_point,
+                }
+            ]
+            node["creditReceived"] = credit
+        if part.eqf_level is not None or credit:
+            spec: dict[str, Any] = {
+                "id": self.ids.new("qualification"),
+                "type": "Qualification",
+                "title": self.lang_map(part.title),
+            }
+            if credit:
+                spec["creditPoint"] = copy.deepcopy(credit)
+            if part.eqf_level is not None:
+                spec["eqfLevel"] = self.concept(vocab.eqf_level(part.eqf_level))
+            node["specifiedBy"] = spec
+        return node
 
     def subject(self) -> dict[str, Any]:
         learner = self.mc.learner
@@ -622,3 +730,254 @@ def _unique(values: Any) -> list[str]:
 
 def _date_as_datetime(value: date) -> str:
     return f"{value.isoformat()}T00:00:00Z"
+
+
+# --------------------------------------------------------------------------- stacking: reading
+
+
+def part_digest(part: object) -> str:
+    """SHA-256 of a part credential exactly as received, as SRI (``sha256-<base64>``).
+
+    A compact JWT (a ``str``) is hashed as its ASCII characters; a JSON credential (a mapping)
+    as its RFC 8785 (JCS) canonical form, so key order and white space do not matter but every
+    value does. Raises :class:`MalformedInputError` for anything else (a float JCS cannot write,
+    a list, a number).
+    """
+    if isinstance(part, str):
+        try:
+            data = part.strip().encode("ascii")
+        except UnicodeEncodeError:
+            raise MalformedInputError("a compact JWT is ASCII") from None
+    elif isinstance(part, Mapping):
+        try:
+            data = rfc8785.dumps(dict(part))
+        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            raise MalformedInputError(
+                f"the part cannot be canonicalized (RFC 8785): {exc}"
+            ) from None
+    else:
+        raise MalformedInputError("a part credential is a JSON object or a compact JWT string")
+    return "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class PartReference:
+    """A part as a stacked credential names it (:func:`stacked_parts`)."""
+
+    credential_id: str | None
+    digest: str | None
+    issuer: str | None
+    title: Mapping[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.credential_id,
+            "digest": self.digest,
+            "issuer": self.issuer,
+            "title": dict(self.title),
+        }
+
+
+def _nodes(value: Any) -> list[Mapping[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def _has_type(node: Mapping[str, Any], name: str) -> bool:
+    kind = node.get("type", node.get("@type"))
+    return name in kind if isinstance(kind, list) else kind == name
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """A language map in either ELM form (``{"en": "…"}`` or ``{"en": ["…"]}``), flattened."""
+    if isinstance(value, str):
+        return {"en": value}
+    if not isinstance(value, Mapping):
+        return {}
+    texts: dict[str, str] = {}
+    for tag, text in value.items():
+        first = text[0] if isinstance(text, list) and text else text
+        if isinstance(tag, str) and isinstance(first, str) and first.strip():
+            texts[tag] = first.strip()
+    return texts
+
+
+def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    subjects = _nodes(credential.get("credentialSubject"))
+    return subjects[0] if subjects else {}
+
+
+def _primary_claim(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    claims = _nodes(_subject(credential).get("hasClaim"))
+    achievements = [c for c in claims if _has_type(c, "LearningAchievement")]
+    return (achievements or claims or [{}])[0]
+
+
+def _node_id(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def stacked_parts(credential: Mapping[str, Any]) -> tuple[PartReference, ...]:
+    """The parts a stacked ELM credential names (its primary claim's ``hasPart``); ``()`` for
+    a credential that is not stacked. Reads plain JSON (the credential as verified)."""
+    parts: list[PartReference] = []
+    for node in _nodes(_primary_claim(credential).get("hasPart")):
+        credential_id = digest = issuer = None
+        for identifier in _nodes(node.get("identifier")):
+            scheme = identifier.get("schemeName")
+            notation = identifier.get("notation")
+            if not isinstance(notation, str):
+                continue
+            if scheme == PART_ID_SCHEME:
+                credential_id = notation
+                issuer = _node_id(identifier.get("creator"))
+            elif scheme == PART_DIGEST_SCHEME:
+                digest = notation
+        if credential_id is None and digest is None:
+            continue  # a hasPart that names no credential (an achievement stated in place)
+        parts.append(PartReference(credential_id, digest, issuer, _texts(node.get("title"))))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class PartSummary:
+    """What a stacking rule needs to know of a part credential (:func:`read_part`)."""
+
+    credential_id: str | None
+    issuer: str | None
+    subject_id: str | None
+    subject_identifiers: tuple[tuple[str, str], ...]
+    title: Mapping[str, str]
+    qualification: str | None
+    ects: Decimal | None
+    eqf_level: int | None
+    date_of_issue: datetime | None
+    awarding_bodies: tuple[PartAwardingBody, ...]
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _ects(nodes: list[Mapping[str, Any]]) -> Decimal | None:
+    for node in nodes:
+        if _node_id(node.get("framework")) != vocab.ECTS.uri:
+            continue
+        try:
+            value = Decimal(str(node.get("point")))
+        except (InvalidOperation, ValueError):
+            continue
+        if value.is_finite() and value > 0:
+            return value
+    return None
+
+
+def _eqf(value: Any) -> int | None:
+    uri = _node_id(value)
+    if uri is None:
+        return None
+    for level in range(1, 9):
+        if vocab.eqf_level(level).uri == uri:
+            return level
+    return None
+
+
+def _country(node: Mapping[str, Any]) -> str | None:
+    for location in _nodes(node.get("location")):
+        for address in _nodes(location.get("address")):
+            uri = _node_id(address.get("countryCode"))
+            if uri is None:
+                continue
+            alpha3 = uri.rstrip("/").rsplit("/", 1)[-1]
+            for code in vocab.COUNTRIES.values():
+                if code.alpha3 == alpha3:
+                    return code.alpha2
+    return None
+
+
+def _organisations(credential: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Every described ``Organisation`` node of the credential by ``id`` (for references)."""
+    found: dict[str, Mapping[str, Any]] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            node_id = value.get("id")
+            if isinstance(node_id, str) and "legalName" in value and node_id not in found:
+                found[node_id] = value
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(credential)
+    return found
+
+
+def read_part(credential: Mapping[str, Any]) -> PartSummary:
+    """Summarise a (verified) ELM part credential: subject, title, ECTS, EQF, awarding bodies.
+
+    Reads plain JSON (a JWT's ``vc`` claim or the Data Integrity document). Anything absent or
+    unreadable is ``None`` (or empty); the stacking rules decide what that means.
+    """
+    subject = _subject(credential)
+    claim = _primary_claim(credential)
+    specs = _nodes(claim.get("specifiedBy"))
+    spec = specs[0] if specs else {}
+    identifiers = tuple(
+        (str(i["schemeName"]), str(i["notation"]))
+        for i in _nodes(subject.get("identifier"))
+        if isinstance(i.get("schemeName"), str) and isinstance(i.get("notation"), str)
+    )
+    title = _texts(claim.get("title")) or _texts(spec.get("title"))
+    process = (_nodes(claim.get("awardedBy")) or [{}])[0]
+    described = _organisations(credential)
+    bodies: list[PartAwardingBody] = []
+    for reference in _nodes(process.get("awardingBody")):
+        body_id = _node_id(reference)
+        node = described.get(body_id, reference) if body_id is not None else reference
+        name = _texts(node.get("legalName"))
+        country = _country(node)
+        if not name or country is None:
+            continue
+        try:
+            bodies.append(
+                PartAwardingBody.model_validate(
+                    {
+                        "legal_name": name,
+                        "country": country,
+                        "did": body_id if body_id and body_id.startswith("did:") else None,
+                    }
+                )
+            )
+        except ValueError:
+            continue  # a name or DID the model refuses: the body is left out
+    issued = (
+        _datetime(process.get("awardingDate"))
+        or _datetime(credential.get("issued"))
+        or _datetime(credential.get("issuanceDate"))
+        or _datetime(credential.get("validFrom"))
+    )
+    credential_id = credential.get("id")
+    return PartSummary(
+        credential_id=credential_id if isinstance(credential_id, str) else None,
+        issuer=_node_id(credential.get("issuer")),
+        subject_id=_node_id(subject),
+        subject_identifiers=identifiers,
+        title=title,
+        qualification=_node_id(spec) if spec else None,
+        ects=_ects(_nodes(spec.get("creditPoint")) + _nodes(claim.get("creditReceived"))),
+        eqf_level=_eqf(spec.get("eqfLevel")),
+        date_of_issue=issued,
+        awarding_bodies=tuple(bodies),
+    )

@@ -71,10 +71,12 @@ __all__ = [
     "Learner",
     "LearningOutcome",
     "MicroCredential",
+    "PartAwardingBody",
     "QualificationRef",
     "QualityAssurance",
     "QualityAssuranceAgent",
     "Stackability",
+    "StackedPart",
     "Workload",
     "field_errors",
 ]
@@ -86,6 +88,8 @@ MAX_TEXT_LENGTH = 10_000
 """Longest text in one language of a language map (titles, descriptions, notes)."""
 MAX_DISPLAY_IMAGE_BYTES = 64 * 1024
 """Display images are kept small (specs.md §9.6.4); 64 KiB decoded at most."""
+MAX_STACKED_PARTS = 50
+"""A stacked credential references at most 50 part credentials."""
 
 # --------------------------------------------------------------------------- scalar types
 
@@ -464,6 +468,50 @@ class DisplayImage(_Model):
         return value
 
 
+_SRI_SHA256 = re.compile(r"^sha256-[A-Za-z0-9+/]{43}=$")
+
+
+def _sri_sha256(value: str) -> str:
+    if not _SRI_SHA256.match(value):
+        raise ValueError(f"{value!r} is not a SHA-256 digest as 'sha256-<base64>' (SRI)")
+    return value
+
+
+DigestSri = Annotated[str, AfterValidator(_sri_sha256)]
+"""A SHA-256 digest written as Subresource Integrity metadata: ``sha256-`` + base64 (44 chars)."""
+
+
+class PartAwardingBody(_Model):
+    """An awarding body of a part credential, as the part names it (the part was verified)."""
+
+    legal_name: LanguageMap
+    country: CountryCode
+    did: Did | None = None
+
+
+class StackedPart(_Model):
+    """A credential this (larger) credential is stacked from: ELM ``hasPart``.
+
+    ``credential_id`` and ``digest`` (SHA-256 of the part exactly as received: the RFC 8785
+    canonical JSON of a JSON credential, the compact JWT's characters for a JWT) identify the
+    part; the rest summarises it for the reader.
+    """
+
+    credential_id: AbsoluteIri
+    digest: DigestSri
+    issuer: AbsoluteIri
+    title: LanguageMap
+    awarding_bodies: tuple[PartAwardingBody, ...] = Field(min_length=1, max_length=50)
+    date_of_issue: Timestamp
+    ects: Decimal | None = Field(default=None, gt=0, le=MAX_ECTS, decimal_places=2)
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
+
+    @property
+    def ects_point(self) -> str | None:
+        """The ECTS value as ELM writes ``CreditPoint.point`` (no trailing zeros)."""
+        return None if self.ects is None else format(self.ects.normalize(), "f")
+
+
 # --------------------------------------------------------------------------- the credential
 
 
@@ -497,6 +545,8 @@ class MicroCredential(_Model):
     valid_from: Timestamp
     valid_until: Timestamp | None = None
     display_image: DisplayImage | None = None
+    # Stacking: the part credentials this one is made of (none for a stand-alone credential).
+    parts: tuple[StackedPart, ...] = Field(default=(), max_length=MAX_STACKED_PARTS)
 
     # -- cross-field rules (field validators see the fields declared before them) ----------
 
@@ -543,6 +593,16 @@ class MicroCredential(_Model):
         if until is not None and start is not None and until <= start:
             raise ValueError("valid_until must be later than valid_from")
         return until
+
+    @field_validator("parts")
+    @classmethod
+    def _distinct_parts(cls, parts: tuple[StackedPart, ...]) -> tuple[StackedPart, ...]:
+        seen: set[str] = set()
+        for part in parts:
+            if part.credential_id in seen:
+                raise ValueError(f"part {part.credential_id!r} is listed twice")
+            seen.add(part.credential_id)
+        return parts
 
     # -- derived -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import copy
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
@@ -40,6 +41,8 @@ from issuer.routes import (
 from issuer.service import Issuer
 from issuer.status_lists import StatusListService
 from issuer.vc_api import VcApiIssuer
+from mcred.certificate import CertificateService
+from mcred.certificate_routes import build_certificate_router
 from mcred.did_web_resolver import build_did_resolver
 from mcred.http import FetchPolicy, GuardedFetcher
 from mcred.offer_page import build_offer_page_router
@@ -331,6 +334,7 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
             public_url=settings.public_url,
             fetcher=fetcher,
             audit=audit,
+            max_ttl=timedelta(days=settings.share_max_ttl_days),
         ),
         presentation_requests=PresentationRequests(
             verifier=verifier,
@@ -416,6 +420,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(build_registry_router(services.registry))
     app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
+    app.include_router(
+        build_certificate_router(
+            CertificateService(issuer=services.issuer, shares=services.shares),
+            services.api_keys,
+            services.verifier,
+        )
+    )
     app.include_router(
         build_verifier_page_router(
             requests=services.presentation_requests,

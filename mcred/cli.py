@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,13 @@ from issuer.api_keys import Principal, Role
 from issuer.catalogue import load_alliance_file
 from issuer.errors import IssuerError
 from mcred.app import Services, build_services, create_app
+from mcred.certificate import (
+    MAX_PDF_BYTES,
+    SUPPORTED_LANGUAGES,
+    CertificateService,
+    PdfVerification,
+    verify_pdf,
+)
 from mcred.demo.learner import DemoNotSeeded, demo_credential, issue_demo_credential
 from mcred.offer_page import offer_qr
 from mcred.offers import TX_CODE_LENGTH, CredentialOfferCreated
@@ -410,6 +418,106 @@ def suspend(credential_id: CredentialId, reason: Reason) -> None:
 def reinstate(credential_id: CredentialId, reason: Reason) -> None:
     """Lift a suspension."""
     _change("reinstate", credential_id, reason)
+
+
+@app.command()
+def certificate(
+    credential_id: CredentialId,
+    lang: Annotated[
+        str,
+        typer.Option("--lang", help=f"The learner's language: {', '.join(SUPPORTED_LANGUAGES)}"),
+    ] = "en",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the PDF ('-': standard output; default: "
+            "micro-credential-<id>-<lang>.pdf here)",
+        ),
+    ] = None,
+) -> None:
+    """Print a credential's PDF certificate: every Annex I element, a QR code to verify it,
+    and the signed credential attached (so the PDF alone verifies: mcred verify-pdf).
+
+    Each certificate makes a new share link for its QR code (revocable like any share).
+    """
+    services = _services()
+    try:
+        made = CertificateService(issuer=services.issuer, shares=services.shares).certificate(
+            CLI, credential_id, lang=lang
+        )
+    except (IssuerError, VcCoreError) as exc:
+        raise _fail(exc) from None
+    finally:
+        services.close()
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(made.pdf)
+        sys.stdout.buffer.flush()
+        return
+    target = output or Path(made.filename)
+    try:
+        target.write_bytes(made.pdf)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {target}: {exc}", param_hint="--output") from None
+    _plain(f"certificate   {target}   ({len(made.pdf)} bytes, {made.lang})")
+    _plain(f"QR link       share {made.share_id}, valid until {made.share_expires_at:%Y-%m-%d} UTC")
+
+
+def _show_pdf_verification(verification: PdfVerification) -> None:
+    for found in verification.credentials:
+        report = found.report
+        if report is None:  # pragma: no cover - credentials have reports
+            continue
+        verdict = "[green]verified[/green]" if report.verified else "[red]NOT verified[/red]"
+        console.print(
+            f"{escape(found.filename)} ({escape(found.media_type or '?')}, {report.format}): "
+            f"{verdict}",
+            highlight=False,
+        )
+        table = Table("check", "status", "message")
+        for check in report.checks:
+            colour = {"passed": "green", "failed": "red"}.get(check.status.value, "yellow")
+            table.add_row(
+                check.name.value,
+                f"[{colour}]{check.status.value}[/{colour}]",
+                escape(check.message),
+            )
+        console.print(table)
+    for ignored in verification.files:
+        if ignored.report is None:
+            _plain(f"{ignored.filename}: ignored ({ignored.ignored})")
+    console.print(
+        "PDF: [green]verified[/green]" if verification.verified else "PDF: [red]NOT verified[/red]"
+    )
+
+
+@app.command("verify-pdf")
+def verify_pdf_command(
+    path: Annotated[Path, typer.Argument(help="A PDF certificate with an embedded credential")],
+    as_json: AsJson = False,
+) -> None:
+    """Verify the credential embedded in a PDF certificate, without its QR link.
+
+    Exits 0 when every embedded credential verified, 1 otherwise.
+    """
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_PDF_BYTES + 1)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc}", param_hint="PATH") from None
+    services = _services()
+    try:
+        verification = verify_pdf(services.verifier, data)
+    except VcCoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps(verification.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _show_pdf_verification(verification)
+    raise typer.Exit(0 if verification.verified else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="VC-API issuing without an API key for direct loopback callers "
         "(W3C test suites; never in production)",
     )
+    share_max_ttl_days: int = Field(
+        3650,
+        ge=1,
+        le=36500,
+        description="Longest life of a share link (learner QR codes, printed certificates' QR)",
+    )
     trust_local_alliances: bool = Field(
         True,
         description="The verifier trusts the alliances this service coordinates (members and "

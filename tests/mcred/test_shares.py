@@ -34,7 +34,7 @@ from mcred.shares import (
     ShareUnavailable,
     StoredShare,
 )
-from mcred.shares_routes import MAX_VERIFY_BODY_BYTES, build_share_router
+from mcred.shares_routes import MAX_VERIFY_BODY_BYTES
 from mcred.storage.sql import create_engine_for, upgrade_database
 from mcred.storage.sql_records import SqlAuditLog
 from mcred.storage.sql_shares import CredentialShareRow, SqlShareStore
@@ -80,12 +80,10 @@ def _shares_of(services: Services, **overrides: Any) -> SharesService:
 
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, public_url=BASE)
+    settings = Settings(_env_file=None, data_dir=tmp_path, public_url=BASE, share_max_ttl_days=730)
     app = create_app(settings)
     services: Services = app.state.services
-    shares = getattr(services, "shares", None) or _shares_of(services)
-    if not any(getattr(r, "path", None) == "/api/v1/shares/verify" for r in app.routes):
-        app.include_router(build_share_router(shares, services.api_keys, services.verifier))
+    shares = services.shares
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         yield Api(client, services, shares)

@@ -6,30 +6,67 @@
 * :func:`postgres_database` creates a fresh database on a PostgreSQL server and drops it
   afterwards (``DROP DATABASE … WITH (FORCE)``); it yields ``None`` when the server cannot
   be reached, so callers can report a skip instead of failing.
+* :class:`CpuSample`, :func:`latency_ms`, :func:`py_spy_recording` and
+  :func:`summarise_py_spy` are the measuring helpers of ``wallet_bridge.py`` and
+  ``verifier.py``: CPU from ``/proc`` (the server's whole process tree, so uvicorn's worker
+  processes count), latency percentiles, and py-spy sampling of the server.
+* :func:`complete_flow` is a wallet taking one credential through the OpenID4VCI 1.0
+  pre-authorized flow (offer by the admin API → token with the PIN → nonce → ``jwt`` proof of
+  a :class:`Holder` key → credential), each step timed.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-__all__ = ["McredServer", "free_port", "postgres_database", "running_server"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vc_core.dids import did_key_from_public_key
+from vc_core.jose import sign_jws
+from vc_core.keys import KeyType, PrivateKey
+
+__all__ = [
+    "ADMIN",
+    "STEPS",
+    "CpuSample",
+    "FlowFailed",
+    "Holder",
+    "McredServer",
+    "complete_flow",
+    "free_port",
+    "latency_ms",
+    "machine_busy_s",
+    "postgres_database",
+    "process_cpu_s",
+    "process_tree_cpu_s",
+    "py_spy_recording",
+    "running_server",
+    "start_with_workers",
+    "summarise_py_spy",
+]
 
 DEV_ADMIN_TOKEN = "mcred_dev_admin_token_for_local_development_only"  # noqa: S105 - dev only
 """What mcred ensures in development (``mcred.app.DEV_ADMIN_TOKEN``)."""
+ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
 
 
 def free_port() -> int:
@@ -161,3 +198,285 @@ def postgres_database(server_url: str) -> Iterator[str | None]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+# -- shared by the HTTP benchmarks: CPU accounting, latency summaries, py-spy -------------------
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) ``pid`` has used; ``None`` where ``/proc`` is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def process_tree_cpu_s(pid: int) -> float | None:
+    """CPU seconds of ``pid`` and its living descendants (uvicorn's worker processes)."""
+    total = process_cpu_s(pid)
+    if total is None:
+        return None
+    pending = _children(pid)
+    while pending:
+        child = pending.pop()
+        total += process_cpu_s(child) or 0.0
+        pending += _children(child)
+    return total
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds all cores of the machine spent not idle (``/proc/stat``)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """Wall clock and CPU counters at one moment (server process tree, this client, machine)."""
+
+    wall: float
+    server: float | None
+    client: float
+    machine: float | None
+
+    @classmethod
+    def now(cls, server_pid: int) -> CpuSample:
+        return cls(
+            time.perf_counter(),
+            process_tree_cpu_s(server_pid),
+            time.process_time(),
+            machine_busy_s(),
+        )
+
+    def since(self, start: CpuSample, done: int, unit: str) -> dict[str, float]:
+        """Cores busy on average between ``start`` and this sample, and CPU ms per ``unit``
+        (``done`` of them): ``server_cpu_ms_per_<unit>``, ``client_cpu_ms_per_<unit>``."""
+        wall = self.wall - start.wall
+        client = self.client - start.client
+        out = {"client_cores": round(client / wall, 2)}
+        if done:
+            out[f"client_cpu_ms_per_{unit}"] = round(1000 * client / done, 2)
+        if self.server is not None and start.server is not None:
+            server = self.server - start.server
+            out["server_cores"] = round(server / wall, 2)
+            if done:
+                out[f"server_cpu_ms_per_{unit}"] = round(1000 * server / done, 2)
+            if server + client > 0:
+                out["client_share_of_server_plus_client"] = round(client / (server + client), 2)
+        if self.machine is not None and start.machine is not None:
+            out["machine_busy_cores"] = round((self.machine - start.machine) / wall, 2)
+        return out
+
+
+def latency_ms(values: list[float]) -> dict[str, float] | None:
+    """Median, p95, p99 and max of ``values`` (seconds) in milliseconds (nearest rank)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(rank(0.95) * 1000, 2),
+        "p99_ms": round(rank(0.99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+@contextmanager
+def py_spy_recording(py_spy: str | None, pid: int, output: Path) -> Iterator[None]:
+    """``py-spy record`` of ``pid`` and its worker processes (GIL holders only) while the block
+    runs, raw stacks to ``output``; nothing when ``py_spy`` is ``None``."""
+    if py_spy is None:
+        yield
+        return
+    command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "250", "--nonblocking"]
+    command += ["--subprocesses", "--format", "raw", "--output", str(output)]
+    recorder = subprocess.Popen(  # noqa: S603 - the py-spy binary the caller named
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)  # attached
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        try:
+            recorder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+            recorder.wait()
+
+
+def summarise_py_spy(raw: Path, stages: Mapping[str, str], top: int = 15) -> dict[str, Any]:
+    """Shares of the samples in a py-spy raw file: by leaf function, and by stage — the first
+    stage (outermost frame first) whose marker (a substring of a frame) the stack holds."""
+    if not raw.exists():
+        return {"error": "py-spy wrote no profile"}
+    leaves: Counter[str] = Counter()
+    by_stage: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        leaves[frames[-1]] += count
+        stage = next(
+            (name for frame in frames for name, mark in stages.items() if mark in frame), None
+        )
+        by_stage[stage or "other (uvicorn, starlette, asyncio, …)"] += count
+    if total == 0:
+        return {"error": "no samples"}
+
+    def share(counter: Counter[str], limit: int | None) -> dict[str, float]:
+        return {k: round(100 * v / total, 1) for k, v in counter.most_common(limit)}
+
+    return {
+        "samples": total,
+        "stage_percent": share(by_stage, None),
+        "top_leaf_percent": share(leaves, top),
+        "raw": str(raw),
+    }
+
+
+def start_with_workers(
+    data_dir: Path,
+    env: Mapping[str, str],
+    workers: int,
+    notes: list[str],
+    *,
+    port: int | None = None,
+) -> McredServer:
+    """A started server with ``workers`` processes, or with one (and a note saying why) when
+    ``mcred serve`` refuses more; on ``port`` if given, else a free one."""
+    server = McredServer(data_dir, env=dict(env), workers=workers, port=port or free_port())
+    try:
+        server.start()
+    except RuntimeError as exc:
+        if workers == 1:
+            raise
+        reason = str(exc).strip().splitlines()
+        notes.append(
+            f"mcred serve --workers {workers} refused ({reason[-1] if reason else exc}); "
+            "ran with --workers 1"
+        )
+        server = McredServer(data_dir, env=dict(env), workers=1, port=server.port)
+        server.start()
+    return server
+
+
+# -- the wallet's side of an OpenID4VCI pre-authorized flow ------------------------------------
+PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+STEPS = ("offer", "offer_fetch", "token", "nonce", "proof_sign", "credential")
+"""The timed steps of :func:`complete_flow`."""
+
+
+@dataclass
+class Holder:
+    """A wallet's key and the ``kid`` of its proofs (``did:key`` DID URL)."""
+
+    key: PrivateKey
+    kid: str
+
+    @classmethod
+    def generate(cls) -> Holder:
+        key = PrivateKey.generate(KeyType.ED25519)
+        did = did_key_from_public_key(key.public_key)
+        return cls(key, f"{did}#{did.removeprefix('did:key:')}")
+
+    def proof(self, audience: str, nonce: str) -> str:
+        return sign_jws(
+            {"aud": audience, "iat": int(time.time()), "nonce": nonce},
+            self.key,
+            header={"typ": "openid4vci-proof+jwt", "kid": self.kid},
+        )
+
+
+class FlowFailed(Exception):
+    """A step of :func:`complete_flow` was refused (``step``, HTTP ``status``)."""
+
+    def __init__(self, step: str, response: httpx.Response) -> None:
+        super().__init__(f"{step}: {response.status_code} {response.text[:300]}")
+        self.step = step
+        self.status = response.status_code
+
+
+async def complete_flow(
+    client: httpx.AsyncClient,
+    audience: str,
+    credential_id: str,
+    configuration: str,
+    holder: Holder,
+    *,
+    steps: dict[str, list[float]] | None = None,
+) -> dict[str, Any]:
+    """Offer → offer fetch → token → nonce → proof → credential; the Credential Response.
+
+    ``audience`` is the Credential Issuer Identifier (the server's public URL); each step's
+    duration (seconds) is appended to ``steps[step]`` when ``steps`` is given."""
+    mark = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        if steps is not None:
+            steps[step].append(now - mark)
+        mark = now
+
+    offered = await client.post(f"/api/v1/credentials/{credential_id}/offers", headers=ADMIN)
+    if offered.status_code != 201:
+        raise FlowFailed("offer", offered)
+    created = offered.json()
+    lap("offer")
+    offer_uri = urlsplit(parse_qs(urlsplit(created["offer_url"]).query)["credential_offer_uri"][0])
+    # from the server the client talks to (the public URL may name a TLS proxy in front of it)
+    fetched = await client.get(f"{offer_uri.path}?{offer_uri.query}")
+    if fetched.status_code != 200:
+        raise FlowFailed("offer_fetch", fetched)
+    grant = fetched.json()["grants"][PRE_AUTHORIZED]
+    lap("offer_fetch")
+    token = await client.post(
+        "/oid4vci/token",
+        data={
+            "grant_type": PRE_AUTHORIZED,
+            "pre-authorized_code": grant["pre-authorized_code"],
+            "tx_code": created["tx_code"],
+        },
+    )
+    if token.status_code != 200:
+        raise FlowFailed("token", token)
+    access = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    lap("token")
+    nonce = await client.post("/oid4vci/nonce")
+    if nonce.status_code != 200:
+        raise FlowFailed("nonce", nonce)
+    lap("nonce")
+    proof = holder.proof(audience, nonce.json()["c_nonce"])
+    lap("proof_sign")
+    credential = await client.post(
+        "/oid4vci/credential",
+        json={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}},
+        headers=access,
+    )
+    if credential.status_code != 200:
+        raise FlowFailed("credential", credential)
+    lap("credential")
+    body: dict[str, Any] = credential.json()
+    return body

@@ -121,6 +121,7 @@ def serve(
         typer.Option(
             min=1,
             max=64,
+            envvar="MCRED_WORKERS",
             help="Worker processes (short-lived state is shared through the database or Redis)",
         ),
     ] = 1,

@@ -16,6 +16,7 @@ verifies and is bound to that key (§8.1: ``credentialSubject.id`` for W3C forma
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -32,6 +33,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import uvicorn
+import zxingcpp
+from PIL import Image
 
 from mcred.app import DEV_ADMIN_TOKEN, create_app
 from mcred.settings import Settings
@@ -92,7 +95,24 @@ class Issuer:
         )
         assert offered.status_code == 201, offered.text
         offer: dict[str, Any] = offered.json()
+        if offer["credential_offer_uri"] is not None:
+            offer["offer_url"] = self.scan_offer_page(offer)
         return offer
+
+    def scan_offer_page(self, offer: dict[str, Any]) -> str:
+        """What a learner's phone reads: the offer page's QR code, decoded by a real decoder
+        (the wallet then follows exactly that link)."""
+        page = httpx.get(offer["offer_page_url"], timeout=30)
+        assert page.status_code == 200
+        offer_id = offer["offer_page_url"].rsplit("/", 1)[1]
+        assert f'src="{offer_id}/qr.svg"' in page.text  # the page shows this offer's QR code
+        png = httpx.get(offer["qr_png_url"], timeout=30)
+        assert png.headers["content-type"] == "image/png"
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+        assert len(found) == 1
+        link: str = found[0].text
+        assert link == offer["offer_url"]
+        return link
 
     def did_document(self) -> DidDocument:
         return DidDocument.parse(

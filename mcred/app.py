@@ -8,6 +8,7 @@ lives elsewhere, and the issuer's services on top. Nothing happens at import tim
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from issuer.routes import (
 from issuer.service import Issuer
 from issuer.status_lists import StatusListService
 from issuer.vc_api import VcApiIssuer
+from mcred.admin_page import build_admin_page_router, derive_session_key
 from mcred.certificate import CertificateService
 from mcred.certificate_routes import build_certificate_router
 from mcred.did_web_resolver import build_did_resolver
@@ -149,8 +151,30 @@ def _kek(settings: Settings) -> bytes:
     return kek
 
 
+LOCAL_DID_DOCUMENT_TTL = 1.0
+"""Seconds a worker keeps a DID document it hosts (and whether a partner is hosted at all)."""
+
+
+@dataclass(frozen=True)
+class _HostedDocument:
+    """A DID document mcred hosts, as built at ``built`` (``identity`` ``None``: not hosted)."""
+
+    identity: IssuerIdentity | None
+    document: dict[str, Any]
+    key_types: tuple[KeyType, ...]
+    active: tuple[str, ...]
+    built: float
+
+
 class _LocalIdentities:
-    """Resolves the DIDs mcred hosts from its own keys (no HTTP to itself), others elsewhere."""
+    """Resolves the DIDs mcred hosts from its own keys (no HTTP to itself), others elsewhere.
+
+    A hosted DID document is built once and kept while its identity's active keys stay the
+    same (a rotation in this worker is seen at once), at most ``ttl`` seconds: a rotation in
+    another worker, or a partner that starts or stops being hosted, is seen within that
+    bound (and within the key store's own ``ACTIVE_KEY_TTL``), without reading the keys and
+    the catalogue for every verification.
+    """
 
     def __init__(
         self,
@@ -158,22 +182,50 @@ class _LocalIdentities:
         identity: IssuerIdentity,
         hosted: Callable[[str], IssuerIdentity | None],
         fallback: DidResolver,
+        *,
+        ttl: float = LOCAL_DID_DOCUMENT_TTL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._did = issuer_did
         self._identity = identity
         self._hosted = hosted
         self._fallback = fallback
+        self._ttl = ttl
+        self._clock = clock
+        self._built: dict[str, _HostedDocument] = {}
 
     def resolve(self, did: str) -> dict[str, Any]:
-        if did == self._did:
-            return self._identity.did_document()
         prefix = f"{self._did}:partners:"
-        if did.startswith(prefix):
-            hosted = self._hosted(did.removeprefix(prefix))
-            if hosted is not None:
-                document: dict[str, Any] = hosted.did_document()
-                return document
-        return self._fallback.resolve(did)
+        if did != self._did and not did.startswith(prefix):
+            return self._fallback.resolve(did)
+        now = self._clock()
+        kept = self._built.get(did)
+        if kept is None or not self._holds(kept, now):
+            if did == self._did:
+                kept = self._build(self._identity, now)
+            else:
+                kept = self._build(self._hosted(did.removeprefix(prefix)), now)
+            self._built[did] = kept
+        if kept.identity is None:
+            return self._fallback.resolve(did)
+        return copy.deepcopy(kept.document)
+
+    def _holds(self, kept: _HostedDocument, now: float) -> bool:
+        if not 0 <= now - kept.built < self._ttl:
+            return False
+        return kept.identity is None or self._active(kept.identity, kept.key_types) == kept.active
+
+    @staticmethod
+    def _active(identity: IssuerIdentity, key_types: tuple[KeyType, ...]) -> tuple[str, ...]:
+        """The fragments of the active keys (the key store keeps them in memory)."""
+        return tuple(identity.signing_key(key_type).fragment for key_type in key_types)
+
+    def _build(self, identity: IssuerIdentity | None, now: float) -> _HostedDocument:
+        if identity is None:
+            return _HostedDocument(None, {}, (), (), now)
+        key_types = tuple(sorted({key.key_type for key in identity.list_keys()}))
+        active = self._active(identity, key_types)  # before: a rotation meanwhile shows later
+        return _HostedDocument(identity, identity.did_document(), key_types, active, now)
 
 
 class _LocalStatusLists:
@@ -420,11 +472,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(build_registry_router(services.registry))
     app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
+    certificates = CertificateService(issuer=services.issuer, shares=services.shares)
+    app.include_router(build_certificate_router(certificates, services.api_keys, services.verifier))
     app.include_router(
-        build_certificate_router(
-            CertificateService(issuer=services.issuer, shares=services.shares),
-            services.api_keys,
-            services.verifier,
+        build_admin_page_router(
+            issuer=services.issuer,
+            api_keys=services.api_keys,
+            keys=services.api_key_store,
+            bridge=services.wallet_bridge,
+            public_url=services.settings.public_url,
+            session_key=derive_session_key(services.page_key),  # the same in every worker
+            certificates=certificates,
+            cohorts=None,  # the cohort service, once it lands
         )
     )
     app.include_router(

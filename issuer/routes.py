@@ -250,7 +250,7 @@ def build_admin_router(
         idempotency_key: Annotated[
             str | None, Header(max_length=200, description="Retry-safe: one issuance per key")
         ] = None,
-    ) -> CredentialOut:
+    ) -> Response:
         issued = issuer.issue(
             caller,
             body.alliance,
@@ -259,7 +259,13 @@ def build_admin_router(
             idempotency_key=idempotency_key,
             hold=body.hold,
         )
-        return out(issued)
+        # CredentialOut serialized once (the response model is for OpenAPI): the signed
+        # document is sent as signed, not validated and dumped through the model again
+        return Response(
+            CredentialOut.json_bytes(issued, issuer.status.list_url),
+            status_code=201,
+            media_type="application/json",
+        )
 
     @router.post(
         "/credentials/stacked",

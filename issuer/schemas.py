@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -116,6 +118,20 @@ class CredentialOut(BaseModel):
                 for slot in record.status_slots
             ],
             credentials=record.documents,
+        )
+
+    @classmethod
+    def json_bytes(cls, issued: IssuedCredential, list_url: Any) -> bytes:
+        """The response body of :meth:`of`, serialized once: the record's fields through this
+        model, the issued documents with ``json.dumps`` exactly as signed (never validated,
+        copied nor dumped from a model again: what was signed is what is sent)."""
+        record: CredentialRecord = issued.record
+        head = cls.of(
+            IssuedCredential(replace(record, documents={}), issued.state), list_url
+        ).model_dump(mode="json")
+        head["credentials"] = record.documents
+        return json.dumps(head, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8"
         )
 
 

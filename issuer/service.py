@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ __all__ = [
     "FORMATS",
     "HOLD_REASON",
     "KIND_MANDATE_CREDENTIAL",
+    "VIEW_MAX_AGE_S",
     "IssuedCredential",
     "Issuer",
 ]
@@ -99,6 +101,13 @@ class IssuedCredential:
     state: CredentialState
 
 
+VIEW_MAX_AGE_S = 1.0
+"""How long an issuance trusts the alliance view of this worker without reading the catalogue
+revision again. A change made through this worker shows at once; one made through another
+worker or instance (an alliance file loaded again, a mandate uploaded) shows here within this
+time. A refusal (no such specification, a mandate missing) is always decided on a fresh view,
+so only the removal of a specification or a mandate may lag, by at most this long."""
+
 HOLD_REASON = "held at issuance: awaiting the coordinator's approval"
 """The suspension reason of a credential issued with ``hold`` (reinstating it approves it)."""
 
@@ -130,6 +139,7 @@ class Issuer:
         status: StatusListService,
         resolver: DidResolver,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.identity = identity
         self._partner_identity = partner_identity
@@ -140,6 +150,9 @@ class Issuer:
         self._resolve_key = key_resolver(resolver)
         self._clock = clock
         self._views: dict[str, _AllianceView] = {}
+        self._checked: dict[str, float] = {}
+        """When each view's revision was last read (``monotonic`` seconds)."""
+        self._monotonic = monotonic
 
     # -- the catalogue ------------------------------------------------------------------------
     def load_alliance(self, alliance_file: AllianceFile, principal: Principal) -> list[str]:
@@ -225,19 +238,30 @@ class Issuer:
             self._catalogue.put(
                 KIND_ALLIANCE, alliance_id, {**document, "revision": uuid.uuid4().hex}
             )
+        self._checked.pop(alliance_id, None)  # this worker sees its own change at once
 
-    def _view(self, alliance_id: str) -> _AllianceView:
+    def _view(self, alliance_id: str, *, max_age: float = 0.0) -> _AllianceView:
         """The alliance as last loaded, with its partners' DIDs and its verified mandates.
 
-        Built once per revision (one catalogue read per issuance to check the revision), so
-        issuing does not parse the alliance again nor verify every mandate's proof again.
+        Built once per revision, so issuing does not parse the alliance again nor verify every
+        mandate's proof again. The revision is read from the catalogue on every call, unless
+        ``max_age`` (seconds) allows a view whose revision was checked that recently (the issue
+        path: :data:`VIEW_MAX_AGE_S`).
         """
+        now = self._monotonic()
+        cached = self._views.get(alliance_id)
+        if (
+            cached is not None
+            and max_age > 0
+            and now - self._checked.get(alliance_id, -1e9) < max_age
+        ):
+            return cached
         document = self._catalogue.get(KIND_ALLIANCE, alliance_id)
         if document is None:
             raise NotFound(f"no alliance {alliance_id!r}")
         revision = str(document.get("revision", ""))
-        cached = self._views.get(alliance_id)
         if cached is not None and cached.revision == revision:
+            self._checked[alliance_id] = now
             return cached
         alliance = alliance_from_catalogue(self._catalogue, alliance_id)
         if alliance is None:  # pragma: no cover - the document was just read
@@ -261,6 +285,7 @@ class Issuer:
                 mandates.setdefault(spec_id, []).append(check)
         view = _AllianceView(revision, alliance, partner_dids(alliance, did), mandates)
         self._views[alliance_id] = view
+        self._checked[alliance_id] = now
         return view
 
     def alliance(self, alliance_id: str) -> AllianceFile:
@@ -391,21 +416,28 @@ class Issuer:
         *,
         parts: Sequence[StackedPart] = (),
     ) -> CredentialRecord:
-        view = self._view(alliance_id)
-        try:
-            spec = view.alliance.specification(issuance.specification)
-        except KeyError:
-            raise NotFound(
-                f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
-            ) from None
         did = self.identity.did
-        mc = self._microcredential(view.alliance, issuance, parts)
         on = issuance.result.date_of_issue
-        coverage = coverage_of(
-            view.mandates.get(spec.id, []),
-            awarding_body_dids=[view.dids[p] for p in spec.awarding_bodies if view.dids[p] != did],
-            on=on,
-        )
+        for max_age in (VIEW_MAX_AGE_S, 0.0):  # a refusal is only ever made on a fresh view
+            view = self._view(alliance_id, max_age=max_age)
+            try:
+                spec = view.alliance.specification(issuance.specification)
+            except KeyError:
+                if max_age:
+                    continue
+                raise NotFound(
+                    f"alliance {alliance_id!r} has no specification {issuance.specification!r}"
+                ) from None
+            coverage = coverage_of(
+                view.mandates.get(spec.id, []),
+                awarding_body_dids=[
+                    view.dids[p] for p in spec.awarding_bodies if view.dids[p] != did
+                ],
+                on=on,
+            )
+            if coverage.ok or not max_age:
+                break
+        mc = self._microcredential(view.alliance, issuance, parts)
         if not coverage.ok:
             raise MandateMissing(
                 f"no valid awarding mandate from {', '.join(coverage.missing)} for {spec.id!r} "

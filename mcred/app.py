@@ -318,11 +318,16 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
     fetcher = GuardedFetcher(FetchPolicy.from_settings(settings))
     resolver = _LocalIdentities(did, identity, hosted_partner, build_did_resolver(fetcher))
     status = StatusListService(
-        SqlStatusListStore(engine, size=settings.status_list_size, reserve=STATUS_RESERVATION),
+        SqlStatusListStore(
+            engine,
+            size=settings.status_list_size,
+            reserve=STATUS_RESERVATION,
+            defer_binding=True,  # the slot is bound in the transaction that stores the record
+        ),
         identity,
         settings.public_url,
     )
-    credentials = SqlCredentialStore(engine)
+    credentials = SqlCredentialStore(engine, bind_status_slots=True)
     audit = SqlAuditLog(engine)
     issuer = Issuer(
         identity=identity,

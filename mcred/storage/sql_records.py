@@ -39,14 +39,17 @@ from issuer.ports import (
     CredentialRecord,
     IdempotencyConflict,
     StatusSlot,
+    StatusSlotNotFound,
 )
 from mcred.storage.sql import read_transaction, write_transaction
+from mcred.storage.sql_status import RESERVED
 from mcred.storage.tables import (
     ApiKeyRow,
     AuditEventRow,
     CatalogueRow,
     CredentialRow,
     IdempotencyKeyRow,
+    StatusEntryRow,
 )
 
 __all__ = ["SqlApiKeyStore", "SqlAuditLog", "SqlCatalogueStore", "SqlCredentialStore"]
@@ -106,12 +109,39 @@ def _record(row: tuple[Any, ...]) -> CredentialRecord:
     )
 
 
+def _bind_slot(connection: Connection, slot: StatusSlot, credential_id: str) -> None:
+    """Bind a reserved slot to its credential (see ``SqlCredentialStore.bind_status_slots``)."""
+    bound = connection.execute(
+        update(StatusEntryRow)
+        .where(
+            StatusEntryRow.list_id == slot.list_id,
+            StatusEntryRow.idx == slot.index,
+            StatusEntryRow.credential_id.in_((RESERVED, credential_id)),
+        )
+        .values(credential_id=credential_id)
+    )
+    if bound.rowcount != 1:
+        raise StatusSlotNotFound(  # (nothing of the record is stored)
+            f"status slot {slot.list_id}#{slot.index} is not reserved for {credential_id!r}"
+        )
+
+
 class SqlCredentialStore:
     """A :class:`issuer.ports.CredentialStore` in SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine, *, claim_timeout: timedelta = CLAIM_TIMEOUT) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
+        bind_status_slots: bool = False,
+    ) -> None:
         self._engine = engine
         self.claim_timeout = claim_timeout
+        self.bind_status_slots = bind_status_slots
+        """``add`` binds the record's status slots to it in its own transaction: the partner
+        of a :class:`~mcred.storage.sql_status.SqlStatusListStore` with ``defer_binding``.
+        Each slot must be reserved (or already bound to this record), else nothing is stored."""
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
         while True:
@@ -192,6 +222,9 @@ class SqlCredentialStore:
                     documents=record.documents,
                 )
             )
+            if self.bind_status_slots:
+                for slot in record.status_slots:
+                    _bind_slot(connection, slot, record.id)
             if issued is not None:
                 connection.execute(_audit_insert(issued))
 

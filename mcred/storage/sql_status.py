@@ -23,6 +23,13 @@ single-row update that contends with no one. Slots reserved by a process that st
 them stay marked and unused: never handed out, never in any credential (at most ``reserve`` per
 process start); herd privacy is unchanged (every index is still random). Near a list's end a
 reservation shrinks to the room left, so lists still fill exactly to their capacity.
+
+Deferred binding (``defer_binding``, with ``reserve`` > 1, what the service uses): ``allocate``
+hands out a reserved slot without a transaction of its own, and the credential store binds it
+in the transaction that stores the credential (:class:`mcred.storage.sql_records.
+SqlCredentialStore` with ``bind_status_slots``): a slot is bound exactly when its credential is
+stored, one write transaction fewer per issuance. A slot whose issuance failed before the
+credential was stored stays marked :data:`RESERVED` (as a reservation lost with its process).
 """
 
 from __future__ import annotations
@@ -62,13 +69,18 @@ class SqlStatusListStore:
         rng: random.Random | None = None,
         *,
         reserve: int = 1,
+        defer_binding: bool = False,
     ) -> None:
         if reserve < 1:
             raise ValueError("reserve is at least 1")
+        if defer_binding and reserve == 1:
+            raise ValueError("deferred binding needs reserve > 1 (slots held as RESERVED)")
         self.layout = StatusListLayout(size, fill)
         self._engine = engine
         self._rng = rng or secrets.SystemRandom()
         self._reserve = reserve
+        self.defer_binding = defer_binding
+        """Whether ``allocate`` leaves the binding to the credential store (module docstring)."""
         self._pool_lock = threading.Lock()
         self._pools: dict[tuple[str, int], deque[tuple[str, int]]] = {}
 
@@ -85,6 +97,8 @@ class SqlStatusListStore:
 
             return retry_on_conflict(attempt)
         list_id, index = self._from_pool(purpose, status_size)
+        if self.defer_binding:
+            return StatusSlot(list_id, index, purpose, status_size)
         with write_transaction(self._engine) as connection:
             bound = connection.execute(
                 update(StatusEntryRow)

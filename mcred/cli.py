@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,10 +15,30 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from issuer.api_keys import Principal, Role
 from issuer.catalogue import load_alliance_file
+from issuer.cohort import (
+    DEFAULT_LEASE,
+    MAX_COHORT_BYTES,
+    CohortBusy,
+    CohortCounts,
+    CohortInvalid,
+    CohortJob,
+    CohortProblem,
+    CohortRow,
+    CohortService,
+    JobState,
+    RowState,
+)
 from issuer.errors import IssuerError
 from mcred.app import Services, build_services, create_app
 from mcred.certificate import (
@@ -26,7 +48,15 @@ from mcred.certificate import (
     PdfVerification,
     verify_pdf,
 )
+from mcred.cohorts import (
+    build_cohort_service,
+    make_offers,
+    run_in_processes,
+    worker_pool,
+    write_offers_csv,
+)
 from mcred.demo.learner import DemoNotSeeded, demo_credential, issue_demo_credential
+from mcred.mailer import Mailer, OfferMail, SmtpConfig, SmtpConfigError
 from mcred.offer_page import offer_qr
 from mcred.offers import TX_CODE_LENGTH, CredentialOfferCreated
 from mcred.settings import Settings
@@ -55,6 +85,11 @@ demo_app = typer.Typer(
     help="Try mcred with the demo alliance (seeded in development).", no_args_is_help=True
 )
 app.add_typer(demo_app, name="demo")
+cohort_app = typer.Typer(
+    help="Issue a whole cohort's credentials from a results file (docs/cohort-format.md).",
+    no_args_is_help=True,
+)
+app.add_typer(cohort_app, name="cohort")
 console = Console()
 err_console = Console(stderr=True)
 CLI = Principal("cli", Role.ADMIN, None, "command line")
@@ -144,7 +179,9 @@ def serve(
     if settings.seed_demo:
         _show_demo_offer(services)
     if workers == 1:
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        uvicorn.run(
+            application, host=host, port=port, log_level="info", access_log=settings.access_log
+        )
         return
     services.close()  # the start-up chores are done; each worker builds its own services
     uvicorn.run(
@@ -154,6 +191,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 
@@ -519,6 +557,313 @@ def verify_pdf_command(
     else:
         _show_pdf_verification(verification)
     raise typer.Exit(0 if verification.verified else 1)
+
+
+# -- cohorts ------------------------------------------------------------------------------------
+
+CohortFile = Annotated[Path, typer.Argument(help="The cohort's results (CSV or JSON)")]
+AllianceOption = Annotated[str, typer.Option("--alliance", help="The alliance's id")]
+SpecOption = Annotated[str, typer.Option("--spec", help="The specification (course) id")]
+
+
+def _read_cohort(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_COHORT_BYTES + 1)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc}", param_hint="FILE") from None
+
+
+def _show_problems(problems: Sequence[CohortProblem], *, limit: int = 200) -> None:
+    table = Table("row", "column", "problem")
+    for problem in problems[:limit]:
+        table.add_row(str(problem.row), escape(problem.column), escape(problem.message))
+    err_console.print(table)
+    if len(problems) > limit:
+        err_console.print(f"… and {len(problems) - limit} more")
+
+
+def _show_counts(job_id: str, counts: CohortCounts) -> None:
+    console.print(
+        f"job {job_id}: {counts.issued} issued, {counts.failed} failed, "
+        f"{counts.invalid} invalid, {counts.remaining} remaining (of {counts.total})",
+        highlight=False,
+    )
+
+
+def _show_unissued(rows: Sequence[CohortRow]) -> None:
+    if not rows:
+        return
+    table = Table("row", "learner", "state", "reason")
+    for row in rows:
+        table.add_row(
+            str(row.number), escape(row.learner_ref), row.state.value, escape(row.error or "")
+        )
+    err_console.print(table)
+
+
+@cohort_app.command("validate")
+def cohort_validate(
+    path: CohortFile, alliance: AllianceOption, spec: SpecOption, as_json: AsJson = False
+) -> None:
+    """Check every row of a cohort file; list each problem by row and column (exit 1 if any)."""
+    content = _read_cohort(path)
+    services = _services()
+    try:
+        checked = build_cohort_service(services).validate(CLI, alliance, spec, content)
+    except IssuerError as exc:
+        raise _fail(exc) from None
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "rows": checked.total,
+                    "valid": len(checked.valid),
+                    "invalid_rows": list(checked.invalid_rows),
+                    "problems": [p.to_dict() for p in checked.problems],
+                },
+                indent=2,
+            )
+        )
+    elif checked.problems:
+        _show_problems(checked.problems)
+    if not as_json:
+        console.print(
+            f"{checked.total} row(s): {len(checked.valid)} valid, "
+            f"{len(checked.invalid_rows)} invalid",
+            highlight=False,
+        )
+    raise typer.Exit(1 if checked.problems else 0)
+
+
+def _issue_with_progress(
+    services: Services,
+    cohorts: CohortService,
+    job: CohortJob,
+    processes: int,
+    pool: Any,
+) -> CohortCounts:
+    counts = cohorts.jobs.counts(job.id)
+    with Progress(
+        TextColumn("[bold]issuing[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("issue", total=counts.total, completed=counts.done, failed=0)
+
+        def show(now: CohortCounts) -> None:
+            progress.update(task, completed=now.done, failed=now.failed)
+
+        def waiting(other: CohortJob) -> None:
+            show(cohorts.jobs.counts(job.id))
+            progress.console.print(
+                f"another run holds the job (lease until {other.lease_expires_at:%H:%M:%S} "
+                "UTC): waiting",
+                highlight=False,
+            )
+
+        if processes > 1:
+            while True:
+                try:
+                    counts = run_in_processes(
+                        cohorts,
+                        services.settings,
+                        CLI,
+                        job.id,
+                        processes=processes,
+                        pool=pool,
+                        on_progress=show,
+                    )
+                    break
+                except CohortBusy as busy:
+                    waiting(busy.job)
+                    time.sleep(1.0)
+                    if cohorts.job(CLI, job.id).state is JobState.FINISHED:
+                        counts = cohorts.jobs.counts(job.id)
+                        break
+        else:
+            counts = cohorts.wait_and_run(
+                CLI,
+                job.id,
+                on_chunk=lambda _n: show(cohorts.jobs.counts(job.id)),
+                on_wait=waiting,
+            )
+        show(counts)
+    return counts
+
+
+@cohort_app.command("issue")
+def cohort_issue(  # noqa: PLR0917 - typer passes options as parameters
+    path: CohortFile,
+    alliance: AllianceOption,
+    spec: SpecOption,
+    processes: Annotated[
+        int, typer.Option("--processes", min=1, max=64, help="Processes that sign in parallel")
+    ] = 1,
+    offers: Annotated[
+        Path | None,
+        typer.Option(
+            "--offers",
+            help="Append an offer per issued learner without one to this CSV (learner, "
+            "offer link, PIN, page); the PINs are shown only there",
+        ),
+    ] = None,
+    email: Annotated[
+        bool,
+        typer.Option("--email", help="E-mail each learner their offer page and PIN (MCRED_SMTP_*)"),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Issue the valid rows even if some rows are invalid"),
+    ] = False,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            "--lease-seconds",
+            min=1.0,
+            help="How soon a re-run may take over from a run that died",
+        ),
+    ] = DEFAULT_LEASE.total_seconds(),
+) -> None:
+    """Issue a credential to every learner of a cohort file, once (re-runs issue nothing new,
+    and resume after a crash). Exit 1 when a row failed or was invalid."""
+    content = _read_cohort(path)
+    services = _services()
+    mailer: Mailer | None = None
+    if email:
+        try:
+            mailer = Mailer(SmtpConfig.from_settings(services.settings))
+        except SmtpConfigError as exc:
+            services.close()
+            raise typer.BadParameter(str(exc), param_hint="--email") from None
+    cohorts = build_cohort_service(services, lease=timedelta(seconds=lease_seconds))
+    pool = None
+    try:
+        try:
+            job = cohorts.submit(CLI, alliance, spec, content, skip_invalid=skip_invalid)
+        except CohortInvalid as exc:
+            _show_problems(exc.problems)
+            raise _fail(exc) from None
+        except IssuerError as exc:
+            raise _fail(exc) from None
+        console.print(f"cohort job [bold]{job.id}[/bold] ({job.total} row(s))", highlight=False)
+        if job.state is JobState.FINISHED:
+            counts = cohorts.jobs.counts(job.id)  # issued before: nothing new
+        else:
+            if processes > 1:
+                pool = worker_pool(services.settings, processes, lease_seconds)
+            try:
+                counts = _issue_with_progress(services, cohorts, job, processes, pool)
+            except IssuerError as exc:
+                raise _fail(exc) from None
+        _show_counts(job.id, counts)
+        _show_unissued(cohorts.jobs.rows(job.id, [RowState.FAILED, RowState.INVALID]))
+        if offers is not None or mailer is not None:
+            _deliver_offers(services, cohorts, job, path=offers, mailer=mailer, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        services.close()
+    raise typer.Exit(1 if counts.failed or counts.invalid else 0)
+
+
+def _deliver_offers(
+    services: Services,
+    cohorts: CohortService,
+    job: CohortJob,
+    *,
+    path: Path | None,
+    mailer: Mailer | None,
+    pool: Any,
+) -> None:
+    batch = make_offers(cohorts, services, CLI, job.id, pool=pool)
+    if batch.renewed:
+        err_console.print(
+            "every issued learner had an offer already: these are new offers (the earlier "
+            "ones work until they expire)",
+            highlight=False,
+        )
+    if path is not None:
+        fresh = not path.exists() or path.stat().st_size == 0
+        with path.open("a", encoding="utf-8", newline="") as out:
+            written = write_offers_csv(out, batch.offers, header=fresh)
+        console.print(f"{written} offer(s) appended to {path} (the PINs are only there)")
+    if mailer is not None:
+        title = services.issuer.alliance(job.alliance_id).specification(job.specification_id).title
+        report = mailer.send_offers(
+            OfferMail(
+                to=offer.email,
+                name=offer.name,
+                course=title,
+                page_url=offer.offer_page_url,
+                pin=offer.tx_code,
+                expires_at=f"{offer.expires_at:%Y-%m-%d %H:%M} UTC",
+                language=offer.language,
+            )
+            for offer in batch.offers
+            if offer.email
+        )
+        console.print(f"{len(report.sent)} e-mail(s) sent, {len(report.failed)} refused")
+        for recipient, reason in report.failed:
+            err_console.print(f"  refused {escape(recipient)}: {escape(reason)}")
+
+
+@cohort_app.command("status")
+def cohort_status(
+    job_id: Annotated[str, typer.Argument(help="The cohort job's id (cj_…)")],
+    as_json: AsJson = False,
+    rows: Annotated[bool, typer.Option("--rows", help="List every row's state")] = False,
+) -> None:
+    """A cohort job's progress: issued, failed, invalid and remaining rows."""
+    services = _services()
+    try:
+        cohorts = build_cohort_service(services)
+        job = cohorts.job(CLI, job_id)
+        counts = cohorts.jobs.counts(job_id)
+        listed = cohorts.jobs.rows(job_id) if rows or as_json else []
+    except IssuerError as exc:
+        raise _fail(exc) from None
+    finally:
+        services.close()
+    if as_json:
+        body = {
+            "id": job.id,
+            "alliance": job.alliance_id,
+            "specification": job.specification_id,
+            "state": job.state.value,
+            "counts": {**counts.__dict__, "done": counts.done, "remaining": counts.remaining},
+            "rows": [
+                {
+                    "row": r.number,
+                    "learner_ref": r.learner_ref,
+                    "state": r.state.value,
+                    "credential_id": r.credential_id,
+                    "error": r.error,
+                }
+                for r in listed
+            ],
+        }
+        typer.echo(json.dumps(body, indent=2))
+        return
+    console.print(f"{job.alliance_id} / {job.specification_id}: {job.state.value}", highlight=False)
+    _show_counts(job.id, counts)
+    if rows:
+        table = Table("row", "learner", "state", "credential / reason")
+        for r in listed:
+            table.add_row(
+                str(r.number),
+                escape(r.learner_ref),
+                r.state.value,
+                escape(r.credential_id or r.error or ""),
+            )
+        console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

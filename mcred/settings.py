@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         description="VC-API issuing without an API key for direct loopback callers "
         "(W3C test suites; never in production)",
     )
+    access_log: bool = Field(
+        False,
+        description="Log every request line (off by default: offer and presentation-request "
+        "URLs are capabilities, and paths name credentials)",
+    )
     share_max_ttl_days: int = Field(
         3650,
         ge=1,

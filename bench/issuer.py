@@ -50,7 +50,14 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import DEV_ADMIN_TOKEN, McredServer, postgres_database, running_server
+from _server import (
+    DEV_ADMIN_TOKEN,
+    McredServer,
+    machine_busy_s,
+    postgres_database,
+    process_tree_cpu_s,
+    running_server,
+)
 
 from mcred.storage.sql import create_engine_for, write_transaction
 from vc_core.status import BitstringStatusList
@@ -122,23 +129,6 @@ async def _issue(client: httpx.AsyncClient, tag: str, formats: list[str]) -> dic
 
 
 # -- CPU accounting (Linux /proc; empty elsewhere) ------------------------------------------
-def _process_cpu_s(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def _machine_busy_s() -> float | None:
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return None
-    ticks = [int(f) for f in fields]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle
-
-
 @dataclass(frozen=True)
 class CpuMark:
     wall: float
@@ -149,7 +139,10 @@ class CpuMark:
     @classmethod
     def now(cls, server_pid: int) -> CpuMark:
         return cls(
-            time.perf_counter(), _process_cpu_s(server_pid), time.process_time(), _machine_busy_s()
+            time.perf_counter(),
+            process_tree_cpu_s(server_pid),  # uvicorn's workers included
+            time.process_time(),
+            machine_busy_s(),
         )
 
     def since(self, start: CpuMark, issued: int) -> dict[str, float]:

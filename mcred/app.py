@@ -28,6 +28,7 @@ from issuer.catalogue import (
     hosted_partner_did,
     load_alliance_file,
 )
+from issuer.cohort import CohortService
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
 from issuer.ports import ApiKeyStore, CatalogueStore
@@ -45,6 +46,7 @@ from issuer.vc_api import VcApiIssuer
 from mcred.admin_page import build_admin_page_router, derive_session_key
 from mcred.certificate import CertificateService
 from mcred.certificate_routes import build_certificate_router
+from mcred.cohort_routes import AdminCohorts, CohortRunner, build_cohort_router
 from mcred.did_web_resolver import build_did_resolver
 from mcred.http import FetchPolicy, GuardedFetcher
 from mcred.offer_page import build_offer_page_router
@@ -58,6 +60,7 @@ from mcred.stacking import VerifierPartCheck
 from mcred.storage.bridge_stores import BridgeStores, build_bridge_stores
 from mcred.storage.key_cipher import KeyEncryptionError, load_kek
 from mcred.storage.sql import create_engine_for, upgrade_database
+from mcred.storage.sql_cohort import SqlCohortJobStore
 from mcred.storage.sql_keys import SqlSigningKeyStore
 from mcred.storage.sql_records import (
     SqlApiKeyStore,
@@ -123,6 +126,7 @@ class Services:
     presentation_requests: PresentationRequests
     registry: RegistryPublisher
     shares: SharesService
+    cohorts: CohortService
     page_key: bytes
     """Signs the verifier page's polling secrets (derived from the KEK: every worker agrees)."""
     admin_token: str | None = None
@@ -385,6 +389,9 @@ def build_services(settings: Settings, *, bootstrap: bool = True) -> Services:
         verifier=verifier,
         registry=registry,
         page_key=derive_page_key(kek),
+        cohorts=CohortService(
+            issuer=issuer, jobs=SqlCohortJobStore(engine), credentials=credentials
+        ),
         shares=SharesService(
             issuer=issuer,
             store=SqlShareStore(engine),
@@ -478,6 +485,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(build_registry_router(services.registry))
     app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
     certificates = CertificateService(issuer=services.issuer, shares=services.shares)
+    cohort_runner = CohortRunner(services.cohorts)
+    app.include_router(
+        build_cohort_router(services.cohorts, services.api_keys, services, runner=cohort_runner)
+    )
     app.include_router(build_certificate_router(certificates, services.api_keys, services.verifier))
     app.include_router(
         build_admin_page_router(
@@ -488,7 +499,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             public_url=services.settings.public_url,
             session_key=derive_session_key(services.page_key),  # the same in every worker
             certificates=certificates,
-            cohorts=None,  # the cohort service, once it lands
+            cohorts=AdminCohorts(services.cohorts, services, cohort_runner),
         )
     )
     app.include_router(

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="VC-API issuing without an API key for direct loopback callers "
         "(W3C test suites; never in production)",
     )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="SMTP server for e-mail to learners: smtp://, smtp+starttls:// or "
+        "smtps://[user:password@]host[:port]",
+    )
+    smtp_from: str | None = Field(None, description="Sender address of e-mail to learners")
     access_log: bool = Field(
         False,
         description="Log every request line (off by default: offer and presentation-request "

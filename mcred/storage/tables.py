@@ -28,6 +28,9 @@ Tables::
 
     credential_shares      learner-shown QR codes (mcred.shares): the credential sealed with
                            AES-256-GCM under a key only the link carries; expiry, revocation
+
+    cohort_jobs            a submitted cohort file (alliance, specification, digest) and the
+    cohort_rows            lease of the run working on it; one row per learner with its state
 """
 
 from __future__ import annotations
@@ -368,3 +371,47 @@ class CredentialShareRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- cohort jobs (issuer.cohort) -------------------------------------------------------------
+
+
+class CohortJobRow(Base):
+    """A cohort job: one submitted file of one specification."""
+
+    __tablename__ = "cohort_jobs"
+    __table_args__ = (UniqueConstraint("alliance_id", "specification_id", "digest"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alliance_id: Mapped[str] = mapped_column(String(255))
+    specification_id: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(255))
+    total: Mapped[int] = mapped_column(Integer)
+    formats: Mapped[list[Any]] = mapped_column(JSON())
+    state: Mapped[str] = mapped_column(String(16))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CohortRowRow(Base):
+    """One learner of a cohort job."""
+
+    __tablename__ = "cohort_rows"
+    __table_args__ = (Index(None, "job_id", "state", "number"),)
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("cohort_jobs.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_ref: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))
+    issuance: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    modules: Mapped[list[Any]] = mapped_column(JSON())
+    email: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    credential_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -35,7 +35,8 @@ from mcred.certificate import (
 )
 from mcred.offer_page import negotiate_language
 from mcred.problems import problem_response
-from verifier.errors import InputTooLargeError, UnverifiableInputError
+from verifier.errors import UnverifiableInputError
+from verifier.routes import read_capped_body
 from verifier.service import Verifier
 
 __all__ = ["MAX_UPLOAD_BYTES", "PDF_FIELD", "build_certificate_router"]
@@ -47,25 +48,6 @@ MAX_UPLOAD_BYTES = MAX_PDF_BYTES + 64 * 1024
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise InputTooLargeError(
-            f"the request body is {declared} bytes; at most {limit} are accepted",
-            details={"max_body_bytes": limit},
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InputTooLargeError(
-                f"the request body is over {limit} bytes", details={"max_body_bytes": limit}
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _once(data: bytes) -> AsyncGenerator[bytes, None]:
     yield data
 
@@ -73,7 +55,7 @@ async def _once(data: bytes) -> AsyncGenerator[bytes, None]:
 async def _uploaded_pdf(request: Request) -> bytes:
     """The PDF of the request: the ``file`` part of a multipart form, or the body itself."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await _read_body(request, MAX_UPLOAD_BYTES)
+    body = await read_capped_body(request, MAX_UPLOAD_BYTES)
     if content_type == "application/pdf":
         return body
     if content_type != "multipart/form-data":

@@ -39,8 +39,9 @@ from mcred.problems import problem_response
 from mcred.shares import CreatedShare, ShareInfo, SharesService
 from vc_core.errors import MalformedInputError
 from vc_core.qr_payload import MAX_SHARE_URL_LENGTH
-from verifier.errors import InputTooLargeError, UnverifiableInputError
+from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
+from verifier.routes import read_capped_body
 from verifier.service import Verifier
 
 __all__ = [
@@ -132,25 +133,6 @@ class ShareVerifyRequest(BaseModel):
         max_length=MAX_SHARE_URL_LENGTH,
         description="The share link as scanned, with its #key",
     )
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise InputTooLargeError(
-            f"the request body is {declared} bytes; at most {limit} are accepted",
-            details={"max_body_bytes": limit},
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InputTooLargeError(
-                f"the request body is over {limit} bytes", details={"max_body_bytes": limit}
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _problem(exc: MalformedInputError | IssuerError, headers: dict[str, str]) -> JSONResponse:
@@ -260,7 +242,7 @@ def build_share_router(
     async def verify_share(request: Request) -> JSONResponse:
         try:
             data = load_json(
-                await _read_capped(request, MAX_VERIFY_BODY_BYTES), what="the request body"
+                await read_capped_body(request, MAX_VERIFY_BODY_BYTES), what="the request body"
             )
             try:
                 body = ShareVerifyRequest.model_validate(data)

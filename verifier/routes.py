@@ -73,6 +73,7 @@ __all__ = [
     "Authenticate",
     "build_presentation_request_router",
     "build_verifier_router",
+    "read_capped_body",
 ]
 
 DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_INPUT_BYTES + 4096
@@ -88,8 +89,9 @@ _Body = TypeVar("_Body", bound=BaseModel)
 # -- the body -------------------------------------------------------------------------------
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused (413) as soon as it passes ``limit`` bytes."""
+async def read_capped_body(request: Request, limit: int) -> bytes:
+    """The body, refused (:class:`InputTooLargeError`, 413) as soon as it passes ``limit``
+    bytes (the declared ``Content-Length`` first, then what actually arrives)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise InputTooLargeError(
@@ -109,7 +111,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 async def _parse(request: Request, model: type[_Body], limit: int) -> _Body:
-    data = load_json(await _read_body(request, limit), what="the request body")
+    data = load_json(await read_capped_body(request, limit), what="the request body")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -290,7 +292,7 @@ async def _form(request: Request, limit: int) -> dict[str, str]:
     if media != _FORM:
         raise InvalidRequest(f"the body must be {_FORM}")
     try:
-        raw = await _read_body(request, limit)
+        raw = await read_capped_body(request, limit)
     except InputTooLargeError as exc:
         raise InvalidRequest(exc.message) from None
     try:
@@ -348,7 +350,7 @@ def build_presentation_request_router(
 
     async def create(request: Request) -> Response:
         requested_by = caller(request)
-        data = await _read_body(request, max_body_bytes)
+        data = await read_capped_body(request, max_body_bytes)
         try:
             body = PresentationRequestIn.model_validate(load_json(data, what="the body"))
         except UnverifiableInputError as exc:

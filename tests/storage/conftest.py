@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -46,6 +47,7 @@ from mcred.storage.sql_records import (
 )
 from mcred.storage.sql_status import SqlStatusListStore
 from mcred.storage.tables import metadata
+from tests.storage import _bridge_workers
 
 KEK = bytes(range(32))
 
@@ -187,3 +189,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture(params=SQL_BACKENDS)
 def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     yield from _sql(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[tuple[Redis, str]]:
+    """A Redis client and a key prefix of this test's own; its keys are deleted at the end."""
+    client = Redis.from_url(redis_url)
+    prefix = f"mcred-test:{secrets.token_hex(6)}:"
+    try:
+        yield client, prefix
+    finally:
+        _bridge_workers.clear_prefix(client, prefix)
+        client.close()

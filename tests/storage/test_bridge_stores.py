@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -71,18 +70,6 @@ class Bridge:
     engine: Engine | None = None
     redis: Redis | None = None
     prefix: str = ""
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[tuple[Redis, str]]:
-    """A Redis client and a key prefix of this test's own; its keys are deleted at the end."""
-    client = Redis.from_url(redis_url)
-    prefix = f"mcred-test:{secrets.token_hex(6)}:"
-    try:
-        yield client, prefix
-    finally:
-        _bridge_workers.clear_prefix(client, prefix)
-        client.close()
 
 
 def _bridge(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bridge]:

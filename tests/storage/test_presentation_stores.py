@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from mcred.storage.bridge_stores import build_bridge_stores
 from mcred.storage.redis_presentations import DEFAULT_KEY_PREFIX, SUB_PREFIX
 from mcred.storage.sql import create_engine_for
 from mcred.storage.tables import Oid4vpRequestRow
-from tests.storage import _bridge_workers, _presentation_workers
+from tests.storage import _presentation_workers
 from tests.storage.conftest import SQL_BACKENDS, database_url
 from tests.wallet_bridge.wallet import FakeClock
 from verifier.openid4vp.memory import InMemoryPresentationRequestStore
@@ -82,18 +81,6 @@ class Requests:
     engine: Engine | None = None
     redis: Redis | None = None
     prefix: str = ""
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[tuple[Redis, str]]:
-    """A Redis client and a key prefix of this test's own; its keys are deleted at the end."""
-    client = Redis.from_url(redis_url)
-    prefix = f"mcred-test:{secrets.token_hex(6)}:"
-    try:
-        yield client, prefix
-    finally:
-        _bridge_workers.clear_prefix(client, prefix)
-        client.close()
 
 
 def _requests(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Requests]:

@@ -102,6 +102,23 @@ def _status_list_media_type(accept: str | None) -> str:
     return next((m for m in wanted if m in _JSON_MEDIA_TYPES), VC_MEDIA_TYPE)
 
 
+def _cached(etag: str, max_age: int, if_none_match: str | None, **extra: str) -> Response | None:
+    """``304`` when ``If-None-Match`` names ``etag``; else None (the caller sends the body with
+    :func:`_cache_headers`)."""
+    if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
+        return Response(status_code=304, headers=_cache_headers(etag, max_age, **extra))
+    return None
+
+
+def _cache_headers(etag: str, max_age: int, **extra: str) -> dict[str, str]:
+    return {
+        **_PUBLIC_HEADERS,
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}",
+        **extra,
+    }
+
+
 def build_status_router(status: StatusListService) -> APIRouter:
     router = APIRouter(tags=["status lists"])
 
@@ -120,14 +137,10 @@ def build_status_router(status: StatusListService) -> APIRouter:
         etag = published.etag
         if media_type != VC_MEDIA_TYPE:  # one strong validator per representation (RFC 9110)
             etag = f'{etag[:-1]}.json"'
-        headers = {
-            **_PUBLIC_HEADERS,
-            "ETag": etag,
-            "Cache-Control": f"public, max-age={published.max_age}",
-            "Vary": "Accept",
-        }
-        if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
-            return Response(status_code=304, headers=headers)
+        not_modified = _cached(etag, published.max_age, if_none_match, Vary="Accept")
+        if not_modified is not None:
+            return not_modified
+        headers = _cache_headers(etag, published.max_age, Vary="Accept")
         return JSONResponse(published.credential, media_type=media_type, headers=headers)
 
     @router.get(
@@ -140,16 +153,11 @@ def build_status_router(status: StatusListService) -> APIRouter:
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
         published = status.published_token(list_id)
-        headers = {
-            **_PUBLIC_HEADERS,
-            "ETag": published.etag,
-            "Cache-Control": f"public, max-age={published.max_age}",
-        }
-        if if_none_match is not None and published.etag in {
-            tag.strip() for tag in if_none_match.split(",")
-        }:
-            return Response(status_code=304, headers=headers)
-        return Response(published.token, media_type=STATUS_LIST_JWT, headers=headers)
+        not_modified = _cached(published.etag, published.max_age, if_none_match)
+        headers = _cache_headers(published.etag, published.max_age)
+        return not_modified or Response(
+            published.token, media_type=STATUS_LIST_JWT, headers=headers
+        )
 
     return router
 
@@ -172,16 +180,11 @@ def build_registry_router(registry: RegistryPublisher) -> APIRouter:
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
         published = registry.published(alliance_id)
-        headers = {
-            **_PUBLIC_HEADERS,
-            "ETag": published.etag,
-            "Cache-Control": f"public, max-age={published.max_age}",
-        }
-        if if_none_match is not None and published.etag in {
-            tag.strip() for tag in if_none_match.split(",")
-        }:
-            return Response(status_code=304, headers=headers)
-        return Response(published.token, media_type=REGISTRY_MEDIA_TYPE, headers=headers)
+        not_modified = _cached(published.etag, published.max_age, if_none_match)
+        headers = _cache_headers(published.etag, published.max_age)
+        return not_modified or Response(
+            published.token, media_type=REGISTRY_MEDIA_TYPE, headers=headers
+        )
 
     return router
 

@@ -213,6 +213,14 @@ class RegistryPublisher:
             raise NotFound(f"no alliance {alliance_id!r}")
         return str(document.get("revision", ""))
 
+    def revisions(self) -> dict[str, str]:
+        """Every alliance's catalogue revision by alliance id, in one catalogue read (a change
+        of partners or mandates gives the alliance a new revision)."""
+        return {
+            str(document["id"]): str(document.get("revision", ""))
+            for document in self._catalogue.list(KIND_ALLIANCE)
+        }
+
     def subject(self, alliance_id: str) -> dict[str, Any]:
         """The unsigned registry of ``alliance_id``, cached by catalogue revision (the
         composition root hands it to this service's own verifier)."""

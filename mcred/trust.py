@@ -4,7 +4,9 @@
 
 * the alliances this service coordinates (``MCRED_TRUST_LOCAL_ALLIANCES``, on by default): their
   members and mandates straight from the issuer's catalogue, as the registry it publishes at
-  ``/alliances/{id}/registry`` says;
+  ``/alliances/{id}/registry`` says (:class:`LocalAllianceRegistries`: built and parsed once per
+  catalogue revision, the revisions read at most once a second, so a partner or a mandate added
+  or removed by any worker counts within :data:`LOCAL_REGISTRY_RECHECK` seconds);
 * a pinned registry file (``MCRED_TRUST_REGISTRY_FILE``);
 * a signed registry fetched through the guarded fetcher (``MCRED_TRUST_REGISTRY_URL``), accepted
   only when signed by ``MCRED_TRUST_ANCHOR_DID``.
@@ -14,8 +16,12 @@ None configured: no registry, and the check is skipped (``no_trust_registry``).
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from issuer.errors import NotFound
 from issuer.registry import RegistryPublisher
 from issuer.service import Issuer
 from mcred.http import GuardedFetcher
@@ -31,7 +37,13 @@ from verifier.trust import (
     load_registry_file,
 )
 
-__all__ = ["REGISTRY_ACCEPT", "build_trust_registry", "fetch_registry_token"]
+__all__ = [
+    "LOCAL_REGISTRY_RECHECK",
+    "REGISTRY_ACCEPT",
+    "LocalAllianceRegistries",
+    "build_trust_registry",
+    "fetch_registry_token",
+]
 
 REGISTRY_ACCEPT = "application/vc+jwt"
 
@@ -56,6 +68,74 @@ def fetch_registry_token(fetcher: GuardedFetcher) -> Callable[[str], str]:
     return fetch
 
 
+LOCAL_REGISTRY_RECHECK = 1.0
+"""Seconds a worker trusts the alliances' catalogue revisions it last read: a catalogue change
+(an alliance, a partner or a mandate added or removed, by any worker) counts for every
+verification at most this long after it was made."""
+
+
+class LocalAllianceRegistries:
+    """The registries of the alliances this service coordinates, kept per catalogue revision.
+
+    Called for every verification. One catalogue read gives every alliance's revision
+    (:meth:`issuer.registry.RegistryPublisher.revisions`), at most once per ``recheck``
+    seconds; only when one changed (an alliance loaded or removed, a partner or a mandate
+    added, by this worker or another) are the registries built
+    (:meth:`~issuer.registry.RegistryPublisher.subject`, itself cached by revision) and parsed
+    again. So what a verification sees is at most ``recheck`` seconds older than the catalogue
+    (``0``: the catalogue as it is, at the price of one read per verification).
+    """
+
+    def __init__(
+        self,
+        publisher: RegistryPublisher,
+        *,
+        recheck: float = LOCAL_REGISTRY_RECHECK,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if recheck < 0:
+            raise ValueError("recheck is a number of seconds, not negative")
+        self._publisher = publisher
+        self._recheck = recheck
+        self._clock = clock
+        self._kept: _Kept | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> tuple[AllianceRegistry, ...]:
+        now = self._clock()
+        kept = self._kept
+        if kept is not None and 0 <= now - kept.read_at < self._recheck:
+            return kept.registries
+        revisions = tuple(sorted(self._publisher.revisions().items()))
+        with self._lock:
+            kept = self._kept
+            if kept is not None and kept.revisions == revisions:
+                self._kept = _Kept(revisions, kept.registries, now)
+                return kept.registries
+            # built from what the catalogue holds now: at least as new as ``revisions`` (a
+            # change in between gives a new revision, so the next read builds again)
+            registries: list[AllianceRegistry] = []
+            complete = True
+            for alliance, _ in revisions:
+                try:
+                    subject = self._publisher.subject(alliance)
+                except NotFound:  # removed since its revision was read
+                    complete = False
+                    continue
+                registries.append(AllianceRegistry.parse(subject))
+            built = tuple(registries)
+            if complete:
+                self._kept = _Kept(revisions, built, now)
+            return built
+
+
+@dataclass(frozen=True)
+class _Kept:
+    revisions: tuple[tuple[str, str], ...]
+    registries: tuple[AllianceRegistry, ...]
+    read_at: float
+
+
 def build_trust_registry(
     settings: Settings,
     *,
@@ -67,13 +147,7 @@ def build_trust_registry(
     parts: list[AllianceTrustRegistry] = []
     if settings.trust_local_alliances:
         parts.append(
-            AllianceRegistries(
-                lambda: [
-                    AllianceRegistry.parse(registry.subject(alliance))
-                    for alliance in issuer.alliance_ids()
-                ],
-                name="this service's alliances",
-            )
+            AllianceRegistries(LocalAllianceRegistries(registry), name="this service's alliances")
         )
     if settings.trust_registry_file is not None:
         parts.append(

@@ -23,19 +23,26 @@ only) when the fetcher may reach loopback (``MCRED_ALLOW_LOOPBACK_FETCH``).
 :class:`LocalIssuerMetadataClient` answers for the service's own SD-JWT VC issuer from the wallet
 bridge's :class:`~wallet_bridge.metadata.JwtVcIssuer` — the document ``/.well-known/jwt-vc-issuer``
 serves, without HTTP to itself (so also for an ``http`` development URL) — and passes every
-other URL on.
+other URL on. Reading the keys is a database query, so it keeps that document while the DID
+document of the service's DID (which lists the same keys; :class:`mcred.app`'s resolver keeps it
+per active key) stays the same, at most :data:`OWN_ISSUER_METADATA_TTL` seconds, and builds it
+again when asked ``force_fresh`` (the verifier does for a ``kid`` it does not know).
 
 :func:`build_verifier` is what the app factory calls.
 """
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from mcred.http import FetchError, FetchResult, GuardedFetcher
 from vc_core.dids.resolver import DidResolver
+from vc_core.errors import VcCoreError
 from vc_core.jsonld.canonicalize import Canonicalizer
 from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
@@ -52,6 +59,7 @@ from wallet_bridge.metadata import JwtVcIssuer
 
 __all__ = [
     "ISSUER_METADATA_ACCEPT",
+    "OWN_ISSUER_METADATA_TTL",
     "STATUS_LIST_ACCEPT",
     "FetcherIssuerMetadataClient",
     "FetcherStatusListClient",
@@ -61,6 +69,8 @@ __all__ = [
 
 STATUS_LIST_ACCEPT = "application/vc, application/vc+ld+json, application/json"
 ISSUER_METADATA_ACCEPT = "application/json"
+OWN_ISSUER_METADATA_TTL = 1.0
+"""Seconds the service's own JWT VC Issuer Metadata is kept (``force_fresh`` builds it again)."""
 
 
 def _ttl_seconds(result: FetchResult) -> float | None:
@@ -160,21 +170,93 @@ class FetcherIssuerMetadataClient:
         return _fetch_json_object(self._fetcher, url, "the JWK Set", force_fresh)
 
 
+@dataclass(frozen=True)
+class _KeptMetadata:
+    built: float
+    document: dict[str, Any]
+    did_documents: tuple[tuple[str, dict[str, Any]], ...]
+    """The DID documents of the DIDs its ``kid`` s name, as ``resolver`` gave them."""
+
+
 class LocalIssuerMetadataClient:
     """Answers the JWT VC Issuer Metadata of the service's own SD-JWT VC issuer from
-    ``issuer`` (what the wallet bridge serves, no HTTP); other URLs go to ``fallback``."""
+    ``issuer`` (what the wallet bridge serves, no HTTP); other URLs go to ``fallback``.
 
-    def __init__(self, issuer: JwtVcIssuer, fallback: JwtVcIssuerMetadataClient) -> None:
+    The document is kept at most ``ttl`` seconds, built again when asked ``force_fresh`` and,
+    given a ``resolver``, as soon as the DID document of a DID its ``kid`` s name changes (the
+    service's keys are its DID's: a rotation in this worker is seen at once).
+    """
+
+    def __init__(
+        self,
+        issuer: JwtVcIssuer,
+        fallback: JwtVcIssuerMetadataClient,
+        *,
+        resolver: DidResolver | None = None,
+        ttl: float = OWN_ISSUER_METADATA_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._issuer = issuer
         self._fallback = fallback
+        self._resolver = resolver
+        self._ttl = ttl
+        self._clock = clock
+        self._own: tuple[str, str | None] | None = None
+        """(the issuer identifier, its metadata URL)"""
+        self._kept: _KeptMetadata | None = None
 
     def _own_url(self) -> str | None:
+        issuer = self._issuer.sd_jwt_vc_issuer
+        own = self._own
+        if own is not None and own[0] == issuer:
+            return own[1]
         try:
-            return jwt_vc_issuer_metadata_url(
-                self._issuer.sd_jwt_vc_issuer, allow_loopback_http=True
-            )
+            url: str | None = jwt_vc_issuer_metadata_url(issuer, allow_loopback_http=True)
         except IssuerMetadataError:
-            return None
+            url = None
+        self._own = (issuer, url)
+        return url
+
+    def _own_metadata(self, *, force_fresh: bool) -> dict[str, Any]:
+        now = self._clock()
+        kept = self._kept
+        if force_fresh or kept is None or not self._holds(kept, now):
+            keys = self._issuer.sd_jwt_vc_keys()
+            document = {"issuer": self._issuer.sd_jwt_vc_issuer, "jwks": {"keys": keys}}
+            kept = _KeptMetadata(now, document, self._did_documents(keys))
+            self._kept = kept
+        return copy.deepcopy(kept.document)
+
+    def _holds(self, kept: _KeptMetadata, now: float) -> bool:
+        if not 0 <= now - kept.built < self._ttl:
+            return False
+        if self._resolver is None:
+            return True
+        for did, document in kept.did_documents:
+            try:
+                if self._resolver.resolve(did) != document:
+                    return False
+            except VcCoreError:
+                return False
+        return True
+
+    def _did_documents(self, keys: list[dict[str, Any]]) -> tuple[tuple[str, dict[str, Any]], ...]:
+        if self._resolver is None:
+            return ()
+        dids = sorted(
+            {
+                kid.split("#", 1)[0]
+                for key in keys
+                if isinstance(kid := key.get("kid"), str) and kid.startswith("did:")
+            }
+        )
+        found: list[tuple[str, dict[str, Any]]] = []
+        for did in dids:
+            try:
+                found.append((did, self._resolver.resolve(did)))
+            except VcCoreError:
+                continue  # checked again on the next use: kept at most ttl
+        return tuple(found)
 
     @property
     def allow_loopback_http(self) -> bool:
@@ -188,10 +270,7 @@ class LocalIssuerMetadataClient:
         self, url: str, *, force_fresh: bool = False
     ) -> dict[str, Any]:
         if url == self._own_url():
-            return {
-                "issuer": self._issuer.sd_jwt_vc_issuer,
-                "jwks": {"keys": self._issuer.sd_jwt_vc_keys()},
-            }
+            return self._own_metadata(force_fresh=force_fresh)
         return self._fallback.fetch_jwt_vc_issuer_metadata(url, force_fresh=force_fresh)
 
     def fetch_jwk_set(self, url: str, *, force_fresh: bool = False) -> dict[str, Any]:
@@ -233,7 +312,9 @@ def build_verifier(
     client = FetcherStatusListClient(fetcher)
     issuer_metadata: JwtVcIssuerMetadataClient = FetcherIssuerMetadataClient(fetcher)
     if jwt_vc_issuer is not None:
-        issuer_metadata = LocalIssuerMetadataClient(jwt_vc_issuer, issuer_metadata)
+        issuer_metadata = LocalIssuerMetadataClient(
+            jwt_vc_issuer, issuer_metadata, resolver=resolver
+        )
     return Verifier(
         resolver,
         local_lists(client) if local_lists else client,

@@ -103,7 +103,7 @@ from verifier.sd_jwt_vc import (
     verify_sd_jwt_vc_input,
 )
 from verifier.status import StatusChecker
-from verifier.trust import MandateVerifier
+from verifier.trust import MandateVerifier, VerifiedProofCache, document_digest
 
 __all__ = ["PartVerification", "StackedVerification", "Verifier"]
 
@@ -153,6 +153,39 @@ class _MemoResolver:
         return copy.deepcopy(found)
 
 
+class _MemoCanonicalizer:
+    """Canonicalizes each document once per verification: the JSON-LD safe-mode check of
+    ``well_formed`` and the hash of the proof read the same document without its proof (two
+    dicts holding the very same member values: recognised by identity, which is exact)."""
+
+    def __init__(self, inner: Canonicalizer) -> None:
+        self._inner = inner
+        self._done: list[tuple[Mapping[str, Any], str]] = []  # referenced: ids stay unique
+
+    def canonize(self, document: Mapping[str, Any]) -> str:
+        for seen, canonical in self._done:
+            if _same_members(seen, document):
+                return canonical
+        canonical = self._inner.canonize(document)
+        self._done.append((document, canonical))
+        return canonical
+
+    def canonize_pair(
+        self, document: Mapping[str, Any], proof_config: Mapping[str, Any]
+    ) -> tuple[str, str]:
+        return self.canonize(document), self._inner.canonize(proof_config)
+
+
+def _same_members(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether two objects have the same names bound to the same (identical) values."""
+    if one is other:
+        return True
+    if len(one) != len(other):
+        return False
+    missing = object()
+    return all(other.get(name, missing) is value for name, value in one.items())
+
+
 @dataclass
 class _Session:
     """The state of one ``verify_*`` call."""
@@ -164,6 +197,8 @@ class _Session:
     wanted_optional: frozenset[CheckName] | None
     warnings: list[ReportWarning] = field(default_factory=list)
     fetch_token: TokenFetcher | None = None
+    canonicalizer: Canonicalizer | None = None
+    """The verifier's JSON-LD engine, each document canonicalized once per verification."""
 
     def wants(self, name: CheckName) -> bool:
         """``status``/``issuer_trust`` may be left out by ``options.checks``; nothing else."""
@@ -248,6 +283,11 @@ class Verifier:
     :class:`verifier.trust.AllianceRegistries` checks members and mandates); ``canonicalizer`` to
     ``vc_core``'s pinned-context RDFC-1.0 engine; ``issuer_metadata`` gives the keys of SD-JWT
     VC issuers whose ``iss`` is an https URL (:mod:`verifier.issuer_metadata`; none: they fail).
+
+    Awarding mandates and status list credentials whose Data Integrity proofs verified are
+    remembered in ``proof_cache`` (default: a :class:`~verifier.trust.VerifiedProofCache` of
+    this verifier's own) and not verified again while their signers' DID documents stay the
+    same; the credential or presentation being verified is always verified.
     """
 
     def __init__(
@@ -261,6 +301,7 @@ class Verifier:
         canonicalizer: Canonicalizer | None = None,
         status_tokens: StatusListTokenClient | None = None,
         issuer_metadata: JwtVcIssuerMetadataClient | None = None,
+        proof_cache: VerifiedProofCache | None = None,
     ) -> None:
         self._resolver = resolver
         self._issuer_metadata = issuer_metadata
@@ -272,6 +313,7 @@ class Verifier:
         self._clock: Clock = clock or SystemClock()
         self._trust = trust_registry
         self._canonicalizer = canonicalizer
+        self._proofs = proof_cache if proof_cache is not None else VerifiedProofCache()
 
     @property
     def policy(self) -> VerifierPolicy:
@@ -361,6 +403,7 @@ class Verifier:
         if now.tzinfo is None:
             raise ValueError("the verifier's clock must give time-zone-aware instants")
         resolver = _MemoResolver(self._resolver)
+        canonicalizer = _MemoCanonicalizer(self._canonicalizer or default_canonicalizer())
         wanted: frozenset[CheckName] | None = None
         warnings: list[ReportWarning] = []
         if options.checks is not None:
@@ -372,15 +415,33 @@ class Verifier:
             )
 
         def verify_list_proof(document: Mapping[str, Any], issuer: str) -> ProofOutcome:
-            return verify_data_integrity(
+            suites = sorted(self._policy.cryptosuites)
+            key = ("status_list", document_digest(document), issuer, *suites)
+            known = self._proofs.get(key, resolver, now)
+            if isinstance(known, ProofOutcome):
+                return known
+            outcome = verify_data_integrity(
                 document,
                 resolver=resolver,
                 expected_did=issuer,
                 key_check=CheckName.ISSUER_KEY,
                 cryptosuites=self._policy.cryptosuites,
                 now=now,
-                canonicalizer=self._canonicalizer,
+                canonicalizer=canonicalizer,
             )
+            if outcome.proof.status is CheckStatus.PASSED and (
+                outcome.key.status is CheckStatus.PASSED
+            ):
+                methods = outcome.key.details.get("verification_methods")
+                self._proofs.put(
+                    key,
+                    dataclasses.replace(outcome, document=None),
+                    document=document,
+                    verification_methods=methods if isinstance(methods, list) else (),
+                    relationship="assertionMethod",
+                    resolver=resolver,
+                )
+            return outcome
 
         status = StatusChecker(
             self._status_lists,
@@ -392,7 +453,9 @@ class Verifier:
             max_entries=self._policy.max_status_entries,
             force_fresh=options.force_fresh_status,
         )
-        return _Session(now, options, resolver, status, wanted, warnings, self._token_fetcher())
+        return _Session(
+            now, options, resolver, status, wanted, warnings, self._token_fetcher(), canonicalizer
+        )
 
     def _token_fetcher(self) -> TokenFetcher | None:
         """The Status List Token port, each ``uri`` fetched at most once per verification."""
@@ -416,15 +479,20 @@ class Verifier:
 
     def _mandates(self, session: _Session) -> MandateVerifier:
         """Verifies awarding mandates for ``issuer_trust``: the session's resolver (each DID
-        once) and clock, the policy's cryptosuites, the verifier's JSON-LD engine."""
+        once) and clock, the policy's cryptosuites, the verifier's JSON-LD engine, and the
+        verifier's cache of mandates already verified."""
         return MandateVerifier(
-            session.resolver, session.now, self._policy.cryptosuites, self._canonicalizer
+            session.resolver,
+            session.now,
+            self._policy.cryptosuites,
+            session.canonicalizer,
+            self._proofs,
         )
 
-    def _jsonld(self, parsed: ParsedInput) -> Canonicalizer | None:
+    def _jsonld(self, parsed: ParsedInput, session: _Session) -> Canonicalizer | None:
         if parsed.format is not SecuringFormat.DATA_INTEGRITY or not self._policy.jsonld_safe_mode:
             return None
-        return self._canonicalizer or default_canonicalizer()
+        return session.canonicalizer or self._canonicalizer or default_canonicalizer()
 
     def _too_large(
         self, kind: Literal["credential", "presentation"], size: int, session: _Session
@@ -469,7 +537,7 @@ class Verifier:
         well, more = well_formed_credential(
             unverified,
             require_v2=fmt is SecuringFormat.VC_JWT,
-            canonicalizer=self._jsonld(parsed),
+            canonicalizer=self._jsonld(parsed, session),
         )
         warnings.extend(more)
         checks = [well]
@@ -503,7 +571,7 @@ class Verifier:
                 key_check=CheckName.ISSUER_KEY,
                 cryptosuites=policy.cryptosuites,
                 now=session.now,
-                canonicalizer=self._canonicalizer,
+                canonicalizer=session.canonicalizer,
             )
         else:
             outcome = verify_jose(
@@ -585,7 +653,7 @@ class Verifier:
                 )
             )
         well = well_formed_presentation(
-            vp, max_credentials=policy.max_credentials, canonicalizer=self._jsonld(parsed)
+            vp, max_credentials=policy.max_credentials, canonicalizer=self._jsonld(parsed, session)
         )
         if well.status is CheckStatus.FAILED:
             checks = [
@@ -615,7 +683,7 @@ class Verifier:
                 proof_purpose="authentication",
                 challenge=options.challenge,
                 domain=options.domain,
-                canonicalizer=self._canonicalizer,
+                canonicalizer=session.canonicalizer,
             )
         else:
             outcome = verify_jose(

@@ -46,15 +46,20 @@ credential's date of issue), ``mandate_invalid`` (a mandate whose proof fails, o
 other than the awarding body signed), ``trust_registry_unavailable``. Mandates come from the
 registry and from the credential's ``evidence`` (an embedded ``AwardingMandateCredential``);
 every mandate credential is verified with the verifier's resolver and must be signed by the
-awarding body's DID listed in the registry.
+awarding body's DID listed in the registry. A verifier remembers the mandate credentials whose
+proofs verified (:class:`VerifiedProofCache`, by exact digest) while the awarding body's DID
+document stays the same, so the same mandates are not canonicalized again for every credential.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import re
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,7 +76,7 @@ from pydantic import (
     model_validator,
 )
 
-from vc_core.dids.document import split_did_url
+from vc_core.dids.document import DidDocument, split_did_url
 from vc_core.dids.resolver import DidResolver, resolve_verification_method
 from vc_core.errors import (
     SECURITY_PROBLEM,
@@ -116,7 +121,9 @@ __all__ = [
     "TrustCode",
     "TrustRegistryError",
     "UntrustedRegistryError",
+    "VerifiedProofCache",
     "alliance_trust",
+    "document_digest",
     "load_registry_file",
     "parse_registries",
     "verify_signed_registry",
@@ -838,13 +845,146 @@ class _Outcome:
 
 
 @dataclass(frozen=True)
+class _Verified:
+    """A cache entry: what verified, the signers' DID documents it verified with, and until
+    when the verification holds (the earliest proof or verification method ``expires``)."""
+
+    value: Any
+    documents: tuple[tuple[str, dict[str, Any]], ...]
+    until: datetime | None
+
+
+def document_digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of ``document`` as JSON (its member order kept): equal digests, equal documents."""
+    try:
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(document)  # not JSON at all: never equal to a JSON document's digest
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class VerifiedProofCache:
+    """Data Integrity documents whose proofs verified, remembered across verifications.
+
+    Awarding mandates and status list credentials are the same few documents in thousands of
+    verifications; canonicalizing them again each time (RDFC-1.0) is most of what checking
+    them costs. An entry is keyed by the caller with the document's exact digest
+    (:func:`document_digest`) and everything else the outcome depends on (the DID that must
+    have signed, the allowed cryptosuites); it keeps the DID documents of the signers as the
+    verifier's resolver gave them. :meth:`get` answers only while the resolver still gives the
+    very same documents (a key rotation, a revocation, a key removed: the proof is verified
+    again) and before the earliest ``expires`` of the proofs and of the keys used. Only
+    verifications that succeeded are kept (no cache of failures an attacker could fill), at
+    most ``size`` of them, least recently used first out. One cache belongs to one verifier
+    (its JSON-LD engine); it is thread-safe.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        if size < 1:
+            raise ValueError("a cache holds at least one entry")
+        self._size = size
+        self._entries: OrderedDict[Hashable, _Verified] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, key: Hashable, resolver: DidResolver, now: datetime) -> Any | None:
+        """The remembered value of ``key`` if it still holds at ``now`` with what ``resolver``
+        gives now; ``None`` (and the entry dropped) otherwise."""
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.until is not None and now > entry.until:
+            self._drop(key, entry)
+            return None
+        for did, document in entry.documents:
+            try:
+                current = resolver.resolve(did)
+            except VcCoreError:
+                return None  # unreachable now: verify again (and report why)
+            if current != document:
+                self._drop(key, entry)
+                return None
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+        return entry.value
+
+    def put(
+        self,
+        key: Hashable,
+        value: Any,
+        *,
+        document: Mapping[str, Any],
+        verification_methods: Collection[str],
+        relationship: str,
+        resolver: DidResolver,
+    ) -> None:
+        """Remember that ``document``'s proofs verified with ``verification_methods`` (listed
+        under ``relationship``) as ``resolver`` resolves them now. Nothing is kept when a
+        signer's DID document cannot be had again or no method is named."""
+        if not verification_methods:
+            return
+        documents: dict[str, dict[str, Any]] = {}
+        until = _earliest_proof_expiry(document)
+        try:
+            for vm_id in verification_methods:
+                did, _ = split_did_url(vm_id)
+                if did not in documents:
+                    documents[did] = resolver.resolve(did)
+                method = DidDocument.parse(documents[did], did=did).verification_method_for(
+                    vm_id, relationship
+                )
+                if method.expires is not None and (until is None or method.expires < until):
+                    until = method.expires
+        except (VcCoreError, ValueError):
+            return
+        entry = _Verified(value, tuple(documents.items()), until)
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def _drop(self, key: Hashable, entry: _Verified) -> None:
+        with self._lock:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+
+
+def _earliest_proof_expiry(document: Mapping[str, Any]) -> datetime | None:
+    """The earliest ``expires`` of the document's proofs (``verify_proofs`` refuses a proof
+    whose ``expires`` is before now)."""
+    earliest: datetime | None = None
+    for proof in _items(document.get("proof")):
+        if not isinstance(proof, Mapping):
+            continue
+        moment = _datetime(proof.get("expires"))
+        if moment is not None and (earliest is None or moment < earliest):
+            earliest = moment
+    return earliest
+
+
+@dataclass(frozen=True)
 class MandateVerifier:
-    """Verifies mandate credentials with the verifier's resolver (one verification's state)."""
+    """Verifies mandate credentials with the verifier's resolver (one verification's state).
+
+    With a ``cache`` (the verifier's, shared by its verifications) a mandate credential whose
+    proof verified is not verified again while its awarding body's DID document stays the same
+    (:class:`VerifiedProofCache`); type, issuer and validity period are checked every time.
+    """
 
     resolver: DidResolver
     now: datetime
     cryptosuites: frozenset[str]
     canonicalizer: Canonicalizer | None = None
+    cache: VerifiedProofCache | None = None
 
     def problem(self, credential: Mapping[str, Any], *, awarding_body: str) -> str | None:
         """Why ``credential`` is not a mandate the awarding body signed (``None``: it is)."""
@@ -852,6 +992,12 @@ class MandateVerifier:
             return f"not an {MANDATE_CREDENTIAL_TYPE}"
         if _id(credential.get("issuer")) != awarding_body:
             return f"issued by {_id(credential.get('issuer'))}, not by {awarding_body}"
+        memo: tuple[str, ...] | None = None
+        if self.cache is not None:
+            suites = sorted(self.cryptosuites)
+            memo = ("mandate", document_digest(credential), awarding_body, *suites)
+            if self.cache.get(memo, self.resolver, self.now) is not None:
+                return None
         log = KeyLog(CheckName.ISSUER_KEY)
         try:
             verification = verify_proofs(
@@ -872,6 +1018,15 @@ class MandateVerifier:
             problems = [p.message for p in verification.problems]
             problems += [p.message for r in verification.proofs for p in r.problems]
             return "its proof does not verify: " + ("; ".join(problems) or "no valid proof")
+        if self.cache is not None and memo is not None:
+            self.cache.put(
+                memo,
+                True,
+                document=credential,
+                verification_methods=[a.verification_method for a in log.attempts if a.ok],
+                relationship="assertionMethod",
+                resolver=self.resolver,
+            )
         return None
 
 

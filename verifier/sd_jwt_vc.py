@@ -399,9 +399,11 @@ def _status_token_key(
     issuer_keys: IssuerKeySet | None,
     resolver: DidResolver,
     now: datetime,
+    refresh_issuer_keys: Callable[[], IssuerKeySet] | None = None,
 ) -> PublicKey | str:
     """The Status List Token's key from the Referenced Token's issuer's key set (module doc),
-    or why there is none."""
+    or why there is none. A ``kid`` the set lacks refetches it once (``refresh_issuer_keys``:
+    the issuer may have rotated since the cached metadata was fetched)."""
     kid = header.get("kid")
     if issuer.startswith("did:"):
         if not isinstance(kid, str) or not kid:
@@ -417,6 +419,11 @@ def _status_token_key(
         return f"no key set of {issuer!r} to check the Status List Token's signer against"
     if kid is not None and (not isinstance(kid, str) or not kid):
         return "the Status List Token's kid is not a non-empty string"
+    if kid is not None and kid not in issuer_keys.kids and refresh_issuer_keys is not None:
+        try:
+            issuer_keys = refresh_issuer_keys()
+        except IssuerMetadataError as exc:
+            return f"the Status List Token's key is not one of {issuer}'s: {exc.message}"
     alg = header.get("alg")
     try:
         return issuer_keys.key_for(kid, alg=alg if isinstance(alg, str) else None)
@@ -434,6 +441,7 @@ def check_token_status(
     now: datetime,
     leeway: timedelta,
     issuer_keys: IssuerKeySet | None = None,
+    refresh_issuer_keys: Callable[[], IssuerKeySet] | None = None,
 ) -> Check:
     """Token Status List §8.3 for one Referenced Token (module doc); ``issuer_keys`` is an https
     issuer's key set (:attr:`SdJwtVcOutcome.issuer_keys`)."""
@@ -450,7 +458,12 @@ def check_token_status(
     except (MalformedInputError, KeyFormatError) as exc:
         return _status_failed(_VERIFICATION, f"not a Status List Token: {exc.message}", details)
     key = _status_token_key(
-        header, issuer=issuer, issuer_keys=issuer_keys, resolver=resolver, now=now
+        header,
+        issuer=issuer,
+        issuer_keys=issuer_keys,
+        resolver=resolver,
+        now=now,
+        refresh_issuer_keys=refresh_issuer_keys,
     )
     if isinstance(key, str):
         return _status_failed(_VERIFICATION, key, details)

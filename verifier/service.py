@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -78,7 +78,12 @@ from verifier.formats import (
     parse_credential_input,
     parse_presentation_input,
 )
-from verifier.issuer_metadata import JwtVcIssuerMetadataClient
+from verifier.issuer_metadata import (
+    IssuerKeySet,
+    JwtVcIssuerMetadataClient,
+    fetch_issuer_keys,
+    is_https_issuer,
+)
 from verifier.policy import VerificationOptions, VerifierPolicy
 from verifier.ports import (
     Clock,
@@ -353,6 +358,14 @@ class Verifier:
         if len(token) <= self._policy.max_input_bytes and is_presentation_token(token):
             return self.verify_presentation(token, options=options)
         return self.verify_credential(token, options=options)
+
+    def _fresh_issuer_keys(self, issuer: str) -> Callable[[], IssuerKeySet] | None:
+        """Refetch an https issuer's keys past every cache (a Status List Token signed with a
+        key rotated in after the metadata was cached)."""
+        client = self._issuer_metadata
+        if client is None or not is_https_issuer(issuer):
+            return None
+        return lambda: fetch_issuer_keys(issuer, client, force_fresh=True)
 
     def verify_stacked(
         self,
@@ -911,6 +924,7 @@ class Verifier:
                     now=session.now,
                     leeway=policy.clock_skew,
                     issuer_keys=outcome.issuer_keys,
+                    refresh_issuer_keys=self._fresh_issuer_keys(issuer),
                 )
             )
         if not session.wants(CheckName.ISSUER_TRUST):

@@ -394,3 +394,30 @@ def test_did_issuers_are_unchanged_by_a_metadata_client() -> None:
     assert report.verified, report.to_dict()
     assert client.requests == []
     assert PublicKey.from_jwk(_published()) == KEYS.issuer_p256.public_key
+
+
+class _StaleUntilForced(StaticIssuerMetadataClient):
+    """A cache that still holds the metadata from before the issuer's rotation: the fresh
+    document only comes with ``force_fresh``."""
+
+    def __init__(self, stale: Mapping[str, Any], fresh: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._stale = dict(stale)
+        self.publish(HTTPS_ISSUER, fresh)
+
+    def fetch_jwt_vc_issuer_metadata(self, url: str, *, force_fresh: bool = False) -> Any:
+        if not force_fresh:
+            self.requests.append((url, False))
+            return dict(self._stale)
+        return super().fetch_jwt_vc_issuer_metadata(url, force_fresh=True)
+
+
+def test_a_status_list_token_signed_after_a_rotation_refetches_the_key_set_once() -> None:
+    """The credential's key is in the cached set, the token's (newer) key only in the fresh one."""
+    stale = _metadata(_published())
+    fresh = _metadata(_published(), _published(OTHER_P256, "other"))
+    client = _StaleUntilForced(stale, fresh)
+    token = _status_token(key=OTHER_P256, kid="other")
+    report, _, _ = _verify(_credential(), None, status_token=token, client=client)
+    assert report.verified, report.to_dict()
+    assert [forced for _, forced in client.requests].count(True) == 1

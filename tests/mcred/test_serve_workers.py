@@ -67,7 +67,9 @@ def test_two_workers_serve_one_service(tmp_path: Path) -> None:
             # several fresh connections: the two workers share the accept socket
             answers = [httpx.post(f"{base}/oid4vci/token", data=form, timeout=30) for _ in range(4)]
         assert [a.status_code for a in answers].count(200) == 1
-        assert all(a.json().get("error") == "invalid_grant" for a in answers if a.status_code != 200)
+        assert all(
+            a.json().get("error") == "invalid_grant" for a in answers if a.status_code != 200
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -5,6 +5,12 @@ creation. The store keeps only ``SHA-256(token)`` (random tokens need no slow ha
 key's public id is the first 16 hex digits of that hash, so a request's key is found with one
 lookup and compared in constant time. Roles: ``admin`` (everything) and ``coordinator`` (one
 alliance's credentials and catalogue).
+
+A verified key is kept for :data:`AUTH_CACHE_TTL` (by its token's hash, never the token) so a
+burst of requests with one key reads it once. Revoking a key through this service forgets it
+at once; a key revoked elsewhere (another worker, another instance, the CLI) stops working here
+within :data:`AUTH_CACHE_TTL`. Unknown and revoked keys are never kept: they are looked up on
+every request.
 """
 
 from __future__ import annotations
@@ -13,17 +19,25 @@ import enum
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from issuer.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from issuer.ports import ApiKey, ApiKeyStore
 
-__all__ = ["ApiKeyService", "Principal", "Role"]
+__all__ = ["AUTH_CACHE_SIZE", "AUTH_CACHE_TTL", "ApiKeyService", "Principal", "Role"]
 
 TOKEN_PREFIX = "mcred_"  # noqa: S105 - a prefix that marks mcred keys, not a secret
 MIN_TOKEN_LENGTH = 32
+AUTH_CACHE_TTL = timedelta(seconds=5)
+"""How long a verified key is reused without reading the store again: the longest a key
+revoked by another process keeps working in this one."""
+AUTH_CACHE_SIZE = 256
+"""Verified keys kept at most (least recently used dropped first)."""
 
 
 class Role(enum.StrEnum):
@@ -60,10 +74,21 @@ def _digest(token: str) -> str:
 
 class ApiKeyService:
     def __init__(
-        self, store: ApiKeyStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        store: ApiKeyStore,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        cache_ttl: timedelta = AUTH_CACHE_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``cache_ttl`` bounds how long a verified key is reused (zero: read every time);
+        ``monotonic`` is the clock of that bound (seconds)."""
         self._store = store
         self._clock = clock
+        self._cache_ttl = cache_ttl.total_seconds()
+        self._monotonic = monotonic
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def create(
         self, role: Role | str, *, alliance_id: str | None = None, label: str = ""
@@ -110,15 +135,36 @@ class ApiKeyService:
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
         digest = _digest(token)
+        now = self._monotonic()
+        with self._lock:
+            kept = self._verified.get(digest)
+            if kept is not None and now < kept[1]:
+                self._verified.move_to_end(digest)
+                return kept[0]
         key = self._store.get(digest[:16])
         if (
             key is None
             or key.revoked_at is not None
             or not hmac.compare_digest(key.secret_hash, digest)
         ):
+            self._forget(digest[:16])
             raise Unauthorized("unknown or revoked API key")
-        return Principal(key.key_id, Role(key.role), key.alliance_id, key.label)
+        principal = Principal(key.key_id, Role(key.role), key.alliance_id, key.label)
+        if self._cache_ttl > 0:
+            with self._lock:
+                self._verified[digest] = (principal, now + self._cache_ttl)
+                self._verified.move_to_end(digest)
+                while len(self._verified) > AUTH_CACHE_SIZE:
+                    self._verified.popitem(last=False)
+        return principal
 
     def revoke(self, key_id: str) -> None:
+        self._forget(key_id)
         if not self._store.revoke(key_id, self._clock()):
             raise NotFound(f"no active API key {key_id!r}")
+        self._forget(key_id)  # (and whatever a concurrent request verified meanwhile)
+
+    def _forget(self, key_id: str) -> None:
+        with self._lock:
+            for digest in [d for d in self._verified if d[:16] == key_id]:
+                del self._verified[digest]

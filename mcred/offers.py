@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from issuer.api_keys import ApiKeyService
 from issuer.service import Issuer
 from mcred.offer_page import offer_page_urls
+from mcred.wallet import IssuerCredentialSource
 from wallet_bridge.service import CreatedOffer, WalletBridge
 
 __all__ = ["TX_CODE_LENGTH", "CredentialOfferCreated", "OfferRequest", "build_offer_router"]
@@ -79,6 +80,7 @@ def build_offer_router(issuer: Issuer, api_keys: ApiKeyService, bridge: WalletBr
     @router.post(
         "/credentials/{credential_id}/offers",
         status_code=201,
+        response_model=CredentialOfferCreated,
         summary="Create an OpenID4VCI credential offer (pre-authorized code, optional PIN)",
         responses={
             401: {"description": "No or an unknown API key"},
@@ -87,19 +89,29 @@ def build_offer_router(issuer: Issuer, api_keys: ApiKeyService, bridge: WalletBr
             409: {"description": "The credential is revoked or suspended, or has no wallet form"},
         },
     )
-    def create_offer(
+    async def create_offer(
         credential_id: str,
         authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
         body: OfferRequest | None = None,
-    ) -> CredentialOfferCreated:
+    ) -> Response:
+        # on the event loop like the wallet bridge's own routes: short store calls, no hop to
+        # the thread pool; the answer is serialised once, by its model
         caller = api_keys.authenticate(authorization)
-        issuer.get(caller, credential_id)  # 404 / 403 as for the record itself
+        source = bridge.source
+        offerable = None
+        if isinstance(source, IssuerCredentialSource):
+            # 404 / 403 as for the record itself; the record's state read once, handed on
+            offerable = source.offerable_for(caller, credential_id)
+        else:
+            issuer.get(caller, credential_id)
         request = body or OfferRequest()
         offer = bridge.create_offer(
             credential_id,
             by_reference=request.by_reference,
             tx_code_length=TX_CODE_LENGTH if request.tx_code else None,
+            offerable=offerable,
         )
-        return CredentialOfferCreated.of(offer, bridge.metadata.credential_issuer)
+        created = CredentialOfferCreated.of(offer, bridge.metadata.credential_issuer)
+        return Response(created.model_dump_json(), status_code=201, media_type="application/json")
 
     return router

@@ -19,6 +19,12 @@ may be offered, and a copy of the credential bound to the wallet's key:
   ``vct#integrity`` hashes the Type Metadata document served at the ``vct`` URL
   (:func:`micro_credential_type_metadata`).
 
+Each record is read once and what the bridge derives from it — the parsed document, the
+Annex I report, the configurations it may be offered in — kept per credential id in a bounded
+LRU (:class:`BridgeRecord`, :data:`DEFAULT_RECORD_CACHE_SIZE`): records never change once
+stored. Their status does, so the state is read from the status list on every offer and every
+Credential Request, never kept.
+
 A record that is suspended is offered as PENDING: the wallet's request is answered with a
 ``transaction_id`` and the credential is delivered by the deferred flow once it is reinstated
 (product rule); a revoked record is REVOKED.
@@ -29,8 +35,9 @@ A record that is suspended is offered as PENDING: the wallet's request is answer
 
 from __future__ import annotations
 
-import copy
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +46,7 @@ from typing import Any
 from issuer.api_keys import Principal, Role
 from issuer.errors import NotFound
 from issuer.identity import IssuerIdentity
-from issuer.ports import AuditEvent, AuditLog
+from issuer.ports import AuditEvent, AuditLog, CredentialRecord, StatusSlot
 from issuer.service import Issuer
 from issuer.status_lists import CredentialState as IssuerState
 from vc_core.errors import MalformedInputError
@@ -68,8 +75,10 @@ from wallet_bridge.ports import (
 )
 
 __all__ = [
+    "DEFAULT_RECORD_CACHE_SIZE",
     "MICRO_CREDENTIAL_CLAIMS",
     "NOTIFICATION_ACTION",
+    "BridgeRecord",
     "IssuerCredentialSource",
     "NotificationAuditTrail",
     "SdJwtClaim",
@@ -239,10 +248,101 @@ def _completeness(document: Mapping[str, Any]) -> CompletenessReport | None:
         return None
 
 
+DEFAULT_RECORD_CACHE_SIZE = 1024
+"""Records whose :class:`BridgeRecord` a source keeps (least recently used dropped first)."""
+
+_STATES = {
+    IssuerState.ACTIVE: CredentialState.ACTIVE,
+    IssuerState.SUSPENDED: CredentialState.PENDING,
+}
+
+
+@dataclass(frozen=True)
+class BridgeRecord:
+    """What the wallet bridge uses of one credential record, derived once and kept.
+
+    A record never changes once stored (only its status does, and that is never kept here:
+    every use reads it afresh), so the parsed document, the Annex I report and the
+    configurations it may be offered in hold for as long as the record exists.
+    ``unsigned`` is the ``ldp_vc`` document without its proof as compact JSON (parsing it gives
+    each copy its own objects, faster than a deep copy); ``sd_jwt_claims`` are the Annex I
+    claims of a ``dc+sd-jwt`` copy in :data:`MICRO_CREDENTIAL_CLAIMS` order, None when the
+    record lacks a mandatory element (then no ``dc+sd-jwt`` is offered or issued).
+    """
+
+    credential_id: str
+    alliance_id: str
+    status_slots: tuple[StatusSlot, ...]
+    unsigned: str | None
+    configuration_ids: tuple[str, ...]
+    sd_jwt_claims: tuple[tuple[str, tuple[str, ...]], ...] | None
+
+    @classmethod
+    def of(cls, record: CredentialRecord) -> BridgeRecord:
+        document = record.documents.get("ldp_vc")
+        if not isinstance(document, Mapping):
+            return cls(record.id, record.alliance_id, record.status_slots, None, (), None)
+        unsigned = {k: v for k, v in document.items() if k != "proof"}
+        configurations = [LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID]
+        report = _completeness(unsigned)
+        claims = None
+        if report is not None and report.complete:
+            configurations.append(SD_JWT_CONFIGURATION_ID)
+            claims = tuple(
+                (claim.name, tuple(report[claim.name].items))
+                for claim in _ELEMENT_CLAIMS
+                if report[claim.name].present
+            )
+        return cls(
+            record.id,
+            record.alliance_id,
+            record.status_slots,
+            json.dumps(unsigned, ensure_ascii=False, separators=(",", ":")),
+            tuple(configurations),
+            claims,
+        )
+
+
+class _RecordCache:
+    """A bounded LRU of :class:`BridgeRecord` by credential id, shared by the threads of one
+    worker (a lock guards the order). Misses are not kept: an unknown id is looked up again."""
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError("the record cache size cannot be negative")
+        self.size = size
+        self._entries: OrderedDict[str, BridgeRecord] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, credential_id: str) -> BridgeRecord | None:
+        with self._lock:
+            found = self._entries.get(credential_id)
+            if found is not None:
+                self._entries.move_to_end(credential_id)
+            return found
+
+    def put(self, record: BridgeRecord) -> None:
+        if self.size == 0:
+            return
+        with self._lock:
+            self._entries[record.credential_id] = record
+            self._entries.move_to_end(record.credential_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class IssuerCredentialSource:
     """A :class:`wallet_bridge.ports.CredentialSource` over the issuer's records; also the
     bridge's :class:`~wallet_bridge.metadata.JwtVcIssuer` and
-    :class:`~wallet_bridge.metadata.TypeMetadataSource`."""
+    :class:`~wallet_bridge.metadata.TypeMetadataSource`.
+
+    Each record is read once and its :class:`BridgeRecord` kept in a bounded LRU
+    (``record_cache_size`` entries, 0 keeps none); its state is read from the status list on
+    every call (a revoked or suspended credential is refused or deferred at once, whichever
+    worker or instance changed it)."""
 
     def __init__(
         self,
@@ -250,6 +350,8 @@ class IssuerCredentialSource:
         identity: IssuerIdentity,
         public_url: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE,
     ) -> None:
         self._issuer = issuer
         self._identity = identity
@@ -260,6 +362,7 @@ class IssuerCredentialSource:
         ).encode("utf-8")
         self._vct_integrity = subresource_integrity(self._type_metadata)
         self._clock = clock
+        self._records = _RecordCache(record_cache_size)
 
     # -- SD-JWT VC discovery (draft-ietf-oauth-sd-jwt-vc §3, §4) ------------------------------
 
@@ -280,39 +383,81 @@ class IssuerCredentialSource:
     def type_metadata(self, vct: str) -> bytes | None:
         return self._type_metadata if vct == self._vct else None
 
-    # -- the credential source ----------------------------------------------------------------
+    # -- records ------------------------------------------------------------------------------
 
-    def offerable(self, credential_id: str) -> OfferableCredential | None:
+    def _lookup(self, credential_id: str) -> tuple[BridgeRecord, IssuerState | None] | None:
+        """The kept record, or the record read now with the state read with it (None when
+        kept: the caller reads the state it needs)."""
+        kept = self._records.get(credential_id)
+        if kept is not None:
+            return kept, None
         try:
             issued = self._issuer.get(_BRIDGE, credential_id)
         except NotFound:
             return None
-        document = issued.record.documents.get("ldp_vc")
-        if document is None:
+        record = BridgeRecord.of(issued.record)
+        self._records.put(record)
+        return record, issued.state
+
+    def record(self, credential_id: str) -> BridgeRecord | None:
+        """The record's unchanging part (read once, then kept), or None when there is none."""
+        found = self._lookup(credential_id)
+        return None if found is None else found[0]
+
+    def authorize(self, principal: Principal, credential_id: str) -> BridgeRecord:
+        """The record, if ``principal`` may act on it: :class:`~issuer.errors.NotFound` and
+        :class:`~issuer.errors.Forbidden` exactly as :meth:`issuer.service.Issuer.get` says."""
+        record = self.record(credential_id)
+        if record is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        principal.require_alliance(record.alliance_id)
+        return record
+
+    def offerable_for(self, principal: Principal, credential_id: str) -> OfferableCredential | None:
+        """:meth:`authorize` and :meth:`offerable` with one read of the record's state (the
+        offer route hands the answer to :meth:`WalletBridge.create_offer
+        <wallet_bridge.service.WalletBridge.create_offer>`); None when it has no wallet form."""
+        found = self._state(credential_id)
+        if found is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        record, state = found
+        principal.require_alliance(record.alliance_id)
+        if record.unsigned is None:
             return None
-        state = {
-            IssuerState.ACTIVE: CredentialState.ACTIVE,
-            IssuerState.SUSPENDED: CredentialState.PENDING,
-        }.get(issued.state, CredentialState.REVOKED)
-        configurations = [LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID]
-        report = _completeness(document)
-        if report is not None and report.complete:
-            configurations.append(SD_JWT_CONFIGURATION_ID)
-        return OfferableCredential(credential_id, tuple(configurations), state)
+        return OfferableCredential(credential_id, record.configuration_ids, state)
+
+    def _state(self, credential_id: str) -> tuple[BridgeRecord, CredentialState] | None:
+        found = self._lookup(credential_id)
+        if found is None:
+            return None
+        record, state = found
+        if state is None:
+            state = self._issuer.status.state(record.status_slots)
+        return record, _STATES.get(state, CredentialState.REVOKED)
+
+    # -- the credential source ----------------------------------------------------------------
+
+    def offerable(self, credential_id: str) -> OfferableCredential | None:
+        found = self._state(credential_id)
+        if found is None or found[0].unsigned is None:
+            return None
+        record, state = found
+        return OfferableCredential(credential_id, record.configuration_ids, state)
 
     def issue_for_holder(
         self, credential_id: str, configuration_id: str, holder: HolderKey
     ) -> str | dict[str, Any]:
-        try:
-            issued = self._issuer.get(_BRIDGE, credential_id)
-        except NotFound:
-            raise CredentialRequestDenied("the credential no longer exists") from None
-        if issued.state is not IssuerState.ACTIVE:
-            raise CredentialRequestDenied(f"the credential is {issued.state.value}")
-        unsigned = {k: v for k, v in issued.record.documents["ldp_vc"].items() if k != "proof"}
-        bound = copy.deepcopy(unsigned)
-        bound["credentialSubject"]["id"] = holder.did
+        """A copy bound to ``holder``. The bridge asks :meth:`offerable` (which reads the
+        state) in the same request just before, and delivers only when it says ACTIVE, so
+        the state is not read a second time here."""
+        record = self.record(credential_id)
+        if record is None or record.unsigned is None:
+            raise CredentialRequestDenied("the credential no longer exists")
         now = self._clock()
+        if configuration_id == SD_JWT_CONFIGURATION_ID:
+            return self._issue_sd_jwt_vc(record, holder, now)
+        bound = json.loads(record.unsigned)
+        bound["credentialSubject"]["id"] = holder.did
         if configuration_id == LDP_VC_CONFIGURATION_ID:
             key = self._identity.signing_key(KeyType.ED25519)
             return add_proof(
@@ -321,34 +466,31 @@ class IssuerCredentialSource:
                 verification_method=self._identity.verification_method_id(key),
                 created=now,
             )
-        key = self._identity.signing_key(KeyType.P256)
-        kid = self._identity.verification_method_id(key)
         if configuration_id == JWT_VC_JSON_CONFIGURATION_ID:
+            key = self._identity.signing_key(KeyType.P256)
+            kid = self._identity.verification_method_id(key)
             return sign_jwt_vc_json(bound, key.private_key, kid=kid, issued_at=now)
-        if configuration_id == SD_JWT_CONFIGURATION_ID:
-            report = _completeness(unsigned)
-            if report is None or not report.complete:
-                raise CredentialRequestDenied("the credential lacks mandatory Annex I elements")
-            claims: dict[str, Any] = {
-                claim.name: list(report[claim.name].items)
-                for claim in _ELEMENT_CLAIMS
-                if report[claim.name].present
-            }
-            claims["credential_id"] = credential_id
-            slot = issued.record.status_slots[0]
-            return issue_sd_jwt_vc(
-                claims,
-                key.private_key,
-                vct=self._vct,
-                vct_integrity=self._vct_integrity,
-                iss=self.sd_jwt_vc_issuer,
-                kid=kid,
-                holder_jwk=holder.jwk,
-                iat=now,
-                status_list=(slot.index, self._issuer.status.token_url(slot.list_id)),
-                disclosable=[(name,) for name in claims if name in _DISCLOSABLE],
-            )
         raise CredentialRequestDenied(f"no credential configuration {configuration_id!r}")
+
+    def _issue_sd_jwt_vc(self, record: BridgeRecord, holder: HolderKey, now: datetime) -> str:
+        if record.sd_jwt_claims is None:
+            raise CredentialRequestDenied("the credential lacks mandatory Annex I elements")
+        claims: dict[str, Any] = {name: list(items) for name, items in record.sd_jwt_claims}
+        claims["credential_id"] = record.credential_id
+        key = self._identity.signing_key(KeyType.P256)
+        slot = record.status_slots[0]
+        return issue_sd_jwt_vc(
+            claims,
+            key.private_key,
+            vct=self._vct,
+            vct_integrity=self._vct_integrity,
+            iss=self.sd_jwt_vc_issuer,
+            kid=self._identity.verification_method_id(key),
+            holder_jwk=holder.jwk,
+            iat=now,
+            status_list=(slot.index, self._issuer.status.token_url(slot.list_id)),
+            disclosable=[(name,) for name in claims if name in _DISCLOSABLE],
+        )
 
 
 NOTIFICATION_ACTION = "notification"

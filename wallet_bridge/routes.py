@@ -157,24 +157,21 @@ def build_wallet_bridge_router(service: WalletBridge) -> APIRouter:
         return JSONResponse(service.nonce(), headers=_NO_STORE)
 
     async def credential(request: Request) -> Response:
-        access = _bearer(request)
-        service.authenticate(access)  # RFC 6750: the token is checked before the body
+        token = service.authenticate(_bearer(request))  # RFC 6750: before the body
         body = await _json_body(request, InvalidCredentialRequest)
-        result = service.credential(access, body)
+        result = service.credential(token, body)
         return JSONResponse(result.body, status_code=result.status, headers=_NO_STORE)
 
     async def deferred(request: Request) -> Response:
-        access = _bearer(request)
-        service.authenticate(access)
+        token = service.authenticate(_bearer(request))  # RFC 6750: before the body
         body = await _json_body(request, InvalidCredentialRequest)
-        result = service.deferred(access, body)
+        result = service.deferred(token, body)
         return JSONResponse(result.body, status_code=result.status, headers=_NO_STORE)
 
     async def notification(request: Request) -> Response:
-        access = _bearer(request)
-        service.authenticate(access)
+        token = service.authenticate(_bearer(request))
         body = await _json_body(request, InvalidNotificationRequest)
-        service.notification(access, body)
+        service.notification(token, body)
         return Response(status_code=204)
 
     for path, handler, method in (

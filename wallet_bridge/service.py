@@ -81,6 +81,7 @@ from wallet_bridge.ports import (
     NotificationEvent,
     NotificationStore,
     Offer,
+    OfferableCredential,
     OfferStore,
     PreAuthorizedGrant,
     RedeemOutcome,
@@ -208,6 +209,11 @@ class WalletBridge:
         self._clock = clock
         self._configurations = metadata.configurations()
 
+    @property
+    def source(self) -> CredentialSource:
+        """The credential source the bridge offers from and issues with."""
+        return self._source
+
     # -- discovery (§12) --------------------------------------------------------------------
 
     def issuer_metadata(self, languages: Sequence[str] = ()) -> dict[str, Any]:
@@ -247,12 +253,19 @@ class WalletBridge:
         by_reference: bool = True,
         tx_code_length: int | None = 6,
         ttl: timedelta | None = None,
+        offerable: OfferableCredential | None = None,
     ) -> CreatedOffer:
         """A pre-authorized Credential Offer (§4.1.1, §3.5) for an active credential, or a
-        pending one (delivered by the deferred flow once the source says it is active)."""
+        pending one (delivered by the deferred flow once the source says it is active).
+
+        ``offerable`` is what the source said of ``credential_id`` in this same request, when
+        the caller asked it already (the bridge then does not ask again)."""
         if tx_code_length is not None and not 4 <= tx_code_length <= 12:
             raise ValueError("tx_code_length must be between 4 and 12 digits")
-        offerable = self._source.offerable(credential_id)
+        if offerable is not None and offerable.credential_id != credential_id:
+            raise ValueError("offerable describes another credential")
+        if offerable is None:
+            offerable = self._source.offerable(credential_id)
         if offerable is None:
             raise OfferRefused("unknown credential")
         if offerable.state is CredentialState.REVOKED:
@@ -379,8 +392,12 @@ class WalletBridge:
 
     # -- credential (§8) --------------------------------------------------------------------
 
-    def authenticate(self, access_token: str | None) -> AccessToken:
-        """The live access token (RFC 6750 §2.1), or :class:`InvalidToken`."""
+    def authenticate(self, access_token: str | AccessToken | None) -> AccessToken:
+        """The live access token (RFC 6750 §2.1), or :class:`InvalidToken`. An
+        :class:`AccessToken` this method returned earlier in the same request is returned as
+        it is (the routes check the token before reading the body, then hand it on)."""
+        if isinstance(access_token, AccessToken):
+            return access_token
         if not access_token:
             raise InvalidToken("a bearer access token is required")
         token = self._tokens.get(access_token)
@@ -439,7 +456,7 @@ class WalletBridge:
             )
         return jwts
 
-    def credential(self, access_token: str | None, body: Any) -> CredentialResult:
+    def credential(self, access_token: str | AccessToken | None, body: Any) -> CredentialResult:
         """Credential endpoint (§8.2, §8.3): one credential per valid proof, bound to its key;
         HTTP 202 with a ``transaction_id`` when the credential is pending (§9)."""
         token = self.authenticate(access_token)
@@ -537,7 +554,7 @@ class WalletBridge:
 
     # -- deferred (§9) and notification (§11) -----------------------------------------------
 
-    def deferred(self, access_token: str | None, body: Any) -> CredentialResult:
+    def deferred(self, access_token: str | AccessToken | None, body: Any) -> CredentialResult:
         """Deferred Credential endpoint (§9.1, §9.2, §9.3).
 
         While the source says PENDING: 202 with the same ``transaction_id`` and ``interval``.
@@ -582,7 +599,7 @@ class WalletBridge:
             self._deferred.put(taken)  # nothing was delivered: the wallet may ask again
             raise
 
-    def notification(self, access_token: str | None, body: Any) -> None:
+    def notification(self, access_token: str | AccessToken | None, body: Any) -> None:
         """Notification endpoint (§11): record the wallet's event; the route answers 204."""
         token = self.authenticate(access_token)
         if not isinstance(body, Mapping):

@@ -16,15 +16,23 @@ Single use without read-then-delete races:
   On SQLite the write transaction holds the database lock from its start (``BEGIN IMMEDIATE``);
   on PostgreSQL a second writer of the same row waits for the first and then finds it gone.
 
-Expired rows are pruned by ``put``: at most :data:`PRUNE_BATCH` rows of that table a call, rows
-locked by others skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), along the ``expires_at``
-index.
+Expired rows are pruned by ``put``, in the same transaction, at most once per
+:data:`PRUNE_INTERVAL` (of the store's clock) per store and process: at most
+:data:`PRUNE_BATCH` rows of that table a time, rows locked by others skipped (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL), along the ``expires_at`` index. Reads never return an expired row, so
+pruning only frees space; doing it on every put cost one more statement per write.
+
+Round trips per complete pre-authorized flow (offer, offer fetch, token, nonce, credential):
+one write transaction for the offer and its grant, one read for the offer by reference, one
+read (:meth:`SqlOfferStore.peek_grant`) and two writes for the token (redeem, then the access
+token), one write for the nonce, and one read (the access token), one write (the nonce
+consumed) and one write (the notification id) for the credential.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
@@ -62,7 +70,9 @@ __all__ = [
 ]
 
 PRUNE_BATCH = 256
-"""At most this many expired rows are deleted by one ``put`` (the rest by the next ones)."""
+"""At most this many expired rows are deleted by one prune (the rest by the next ones)."""
+PRUNE_INTERVAL = timedelta(seconds=1)
+"""A store prunes its tables on a ``put`` when it has not done so for this long."""
 
 
 def _upsert(
@@ -95,6 +105,24 @@ def _prune(
     connection.execute(delete(key.class_).where(key.in_(expired.scalar_subquery())))
 
 
+class _Pruning:
+    """When a store last pruned (per process): :meth:`due` says whether a put prunes now."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._last: datetime | None = None
+
+    def due(self) -> datetime | None:
+        """The time to prune at, if :data:`PRUNE_INTERVAL` has passed since the last prune
+        (the first put always prunes); None otherwise."""
+        now = self._clock()
+        last = self._last
+        if last is not None and last <= now < last + PRUNE_INTERVAL:
+            return None
+        self._last = now
+        return now
+
+
 # --- offers and pre-authorized code grants ---------------------------------------------------
 
 
@@ -116,11 +144,14 @@ class SqlOfferStore:
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pruning = _Pruning(clock)
 
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
         with write_transaction(self._engine) as connection:
-            _prune(connection, Oid4vciOfferRow.offer_id, Oid4vciOfferRow.expires_at, self._clock())
-            _prune(connection, Oid4vciGrantRow.code, Oid4vciGrantRow.expires_at, self._clock())
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, Oid4vciOfferRow.offer_id, Oid4vciOfferRow.expires_at, now)
+                _prune(connection, Oid4vciGrantRow.code, Oid4vciGrantRow.expires_at, now)
             _upsert(
                 connection,
                 Oid4vciOfferRow.offer_id,
@@ -212,11 +243,14 @@ class SqlAccessTokenStore:
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pruning = _Pruning(clock)
 
     def put(self, token: AccessToken) -> None:
         row = Oid4vciAccessTokenRow
         with write_transaction(self._engine) as connection:
-            _prune(connection, row.token, row.expires_at, self._clock())
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, row.token, row.expires_at, now)
             _upsert(
                 connection,
                 row.token,
@@ -245,11 +279,14 @@ class SqlNonceStore:
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pruning = _Pruning(clock)
 
     def put(self, nonce: str, expires_at: datetime) -> None:
         row = Oid4vciNonceRow
         with write_transaction(self._engine) as connection:
-            _prune(connection, row.nonce, row.expires_at, self._clock())
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, row.nonce, row.expires_at, now)
             _upsert(connection, row.nonce, {"nonce": nonce, "expires_at": expires_at})
 
     def consume(self, nonce: str) -> bool:
@@ -267,11 +304,14 @@ class SqlNotificationStore:
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pruning = _Pruning(clock)
 
     def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None:
         row = Oid4vciNotificationRow
         with write_transaction(self._engine) as connection:
-            _prune(connection, row.notification_id, row.expires_at, self._clock())
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, row.notification_id, row.expires_at, now)
             _upsert(
                 connection,
                 row.notification_id,
@@ -300,11 +340,14 @@ class SqlDeferredStore:
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pruning = _Pruning(clock)
 
     def put(self, transaction: DeferredTransaction) -> None:
         row = Oid4vciDeferredRow
         with write_transaction(self._engine) as connection:
-            _prune(connection, row.transaction_id, row.expires_at, self._clock())
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, row.transaction_id, row.expires_at, now)
             _upsert(
                 connection,
                 row.transaction_id,

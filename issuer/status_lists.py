@@ -147,14 +147,14 @@ class StatusListService:
 
     # -- states -------------------------------------------------------------------------------
     def state(self, slots: Sequence[StatusSlot]) -> CredentialState:
-        for slot in slots:
-            value = self._store.get_status(slot)
+        """The credential's state from its slots, each read once (revoked wins)."""
+        values = [(slot, self._store.get_status(slot)) for slot in slots]
+        for slot, value in values:
             if slot.purpose == StatusPurpose.REVOCATION and value:
                 return CredentialState.REVOKED
             if slot.purpose == StatusPurpose.MESSAGE and value == 1:
                 return CredentialState.REVOKED
-        for slot in slots:
-            value = self._store.get_status(slot)
+        for slot, value in values:
             if value and slot.purpose in (StatusPurpose.SUSPENSION, StatusPurpose.MESSAGE):
                 return CredentialState.SUSPENDED
         return CredentialState.ACTIVE

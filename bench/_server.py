@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -243,6 +244,12 @@ def machine_busy_s() -> float | None:
     return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle
 
 
+def _reaped_children_cpu_s() -> float:
+    """CPU seconds of this process's finished (reaped) children: client worker processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass(frozen=True)
 class CpuSample:
     """Wall clock and CPU counters at one moment (server process tree, this client, machine)."""
@@ -257,7 +264,7 @@ class CpuSample:
         return cls(
             time.perf_counter(),
             process_tree_cpu_s(server_pid),
-            time.process_time(),
+            time.process_time() + _reaped_children_cpu_s(),
             machine_busy_s(),
         )
 

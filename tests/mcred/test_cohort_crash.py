@@ -26,7 +26,8 @@ from mcred.storage.sql_cohort import CohortJobRow, SqlCohortJobStore
 from mcred.storage.tables import CredentialRow
 
 ROOT = Path(__file__).resolve().parents[2]
-LEARNERS = 300
+LEARNERS = int(os.environ.get("MCRED_COHORT_CRASH_LEARNERS", "300"))
+"""A few hundred by default; ``MCRED_COHORT_CRASH_LEARNERS=10000`` runs the issue's full cohort."""
 SPEC = "sustainable-urban-mobility"
 
 

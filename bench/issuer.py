@@ -30,9 +30,7 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +54,9 @@ from _server import (
     machine_busy_s,
     postgres_database,
     process_tree_cpu_s,
+    py_spy_recording,
     running_server,
+    summarise_py_spy,
 )
 
 from mcred.storage.sql import create_engine_for, write_transaction
@@ -334,63 +334,6 @@ async def revocation_suite(server: McredServer, database_url: str, count: int) -
 
 
 # -- profiling ------------------------------------------------------------------------------
-@contextmanager
-def sampled(py_spy: str | None, pid: int, output: Path) -> Iterator[None]:
-    """``py-spy record`` of ``pid`` (GIL holder only) while the block runs."""
-    if py_spy is None:
-        yield
-        return
-    command = [py_spy, "record", "--pid", str(pid), "--gil", "--rate", "250", "--nonblocking"]
-    command += ["--format", "raw", "--output", str(output)]
-    recorder = subprocess.Popen(  # noqa: S603 - the py-spy binary the caller named
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    time.sleep(1.0)  # attached
-    try:
-        yield
-    finally:
-        recorder.send_signal(signal.SIGINT)
-        try:
-            recorder.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            recorder.kill()
-
-
-def summarise_profile(raw: Path, top: int = 15) -> dict[str, Any]:
-    """Leaf functions and pipeline stages as shares of the samples in a py-spy raw file."""
-    if not raw.exists():
-        return {"error": "py-spy wrote no profile"}
-    leaves: Counter[str] = Counter()
-    stages: Counter[str] = Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        total += count
-        frames = stack.split(";")
-        leaves[frames[-1]] += count
-        stage = next(
-            (name for frame in frames for name, mark in STAGES.items() if mark in frame), None
-        )
-        stages[stage or "other (uvicorn, starlette, asyncio, …)"] += count
-    if total == 0:
-        return {"error": "no samples"}
-
-    def share(counter: Counter[str], limit: int | None) -> dict[str, float]:
-        return {k: round(100 * v / total, 1) for k, v in counter.most_common(limit)}
-
-    return {
-        "samples": total,
-        "stage_percent": share(stages, None),
-        "top_leaf_percent": share(leaves, top),
-        "raw": str(raw),
-    }
-
-
 # -- one backend ----------------------------------------------------------------------------
 async def backend(
     name: str,
@@ -410,7 +353,7 @@ async def backend(
         runs = []
         for clients in (1, 4):
             profile = workdir / f"{name}-{clients}.pyspy.txt"
-            with sampled(py_spy if clients == 4 else None, server.pid, profile):
+            with py_spy_recording(py_spy if clients == 4 else None, server.pid, profile):
                 run = await issuance_rate(
                     server.base_url,
                     server.pid,
@@ -420,7 +363,7 @@ async def backend(
                     formats=args.formats,
                 )
             if py_spy is not None and clients == 4:
-                run["profile"] = summarise_profile(profile)
+                run["profile"] = summarise_py_spy(profile, STAGES)
             runs.append(run)
         out["issuance"] = {
             "formats": args.formats,

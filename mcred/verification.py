@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from mcred.http import FetchError, FetchResult, GuardedFetcher
+from mcred.http import FetchError, FetchResult, GuardedFetcher, Ttl
 from vc_core.dids.resolver import DidResolver
 from vc_core.errors import VcCoreError
 from vc_core.jsonld.canonicalize import Canonicalizer
@@ -96,29 +96,15 @@ class FetcherStatusListClient:
     def fetch_status_list_credential(
         self, url: str, *, force_fresh: bool = False
     ) -> dict[str, Any]:
-        try:
-            result = self._fetcher.fetch(
-                url, accept=STATUS_LIST_ACCEPT, ttl=_ttl_seconds, force_fresh=force_fresh
-            )
-        except FetchError as exc:
-            raise StatusListRetrievalError(
-                f"cannot retrieve the status list {url}: {exc.message}",
-                url=url,
-                details={**exc.details, "fetch_error": exc.code},
-            ) from exc
-        try:
-            document = load_json(result.body, what="the status list")
-        except UnverifiableInputError as exc:
-            raise StatusListRetrievalError(
-                f"{exc.message} ({url})", url=url, details={"fetch_error": "not_json"}
-            ) from exc
-        if not isinstance(document, dict):
-            raise StatusListRetrievalError(
-                f"the status list at {url} is not a JSON object",
-                url=url,
-                details={"fetch_error": "not_json_object"},
-            )
-        return document
+        return _fetch_json_object(
+            self._fetcher,
+            url,
+            "the status list",
+            accept=STATUS_LIST_ACCEPT,
+            error=StatusListRetrievalError,
+            ttl=_ttl_seconds,
+            force_fresh=force_fresh,
+        )
 
     def fetch_status_list_token(self, uri: str) -> str:
         """The Status List Token at ``uri`` (``application/statuslist+jwt``)."""
@@ -126,12 +112,21 @@ class FetcherStatusListClient:
 
 
 def _fetch_json_object(
-    fetcher: GuardedFetcher, url: str, what: str, force_fresh: bool
+    fetcher: GuardedFetcher,
+    url: str,
+    what: str,
+    *,
+    accept: str,
+    error: type[StatusListRetrievalError] | type[IssuerMetadataUnavailable],
+    ttl: Ttl | None = None,
+    force_fresh: bool = False,
 ) -> dict[str, Any]:
+    """A JSON object fetched through the guarded fetcher; every failure is ``error`` with the
+    reason in ``details["fetch_error"]``."""
     try:
-        result = fetcher.fetch(url, accept=ISSUER_METADATA_ACCEPT, force_fresh=force_fresh)
+        result = fetcher.fetch(url, accept=accept, ttl=ttl, force_fresh=force_fresh)
     except FetchError as exc:
-        raise IssuerMetadataUnavailable(
+        raise error(
             f"cannot retrieve {what} {url}: {exc.message}",
             url=url,
             details={**exc.details, "fetch_error": exc.code},
@@ -139,11 +134,9 @@ def _fetch_json_object(
     try:
         document = load_json(result.body, what=what)
     except UnverifiableInputError as exc:
-        raise IssuerMetadataUnavailable(
-            f"{exc.message} ({url})", url=url, details={"fetch_error": "not_json"}
-        ) from exc
+        raise error(f"{exc.message} ({url})", url=url, details={"fetch_error": "not_json"}) from exc
     if not isinstance(document, dict):
-        raise IssuerMetadataUnavailable(
+        raise error(
             f"{what} at {url} is not a JSON object",
             url=url,
             details={"fetch_error": "not_json_object"},
@@ -164,10 +157,24 @@ class FetcherIssuerMetadataClient:
     def fetch_jwt_vc_issuer_metadata(
         self, url: str, *, force_fresh: bool = False
     ) -> dict[str, Any]:
-        return _fetch_json_object(self._fetcher, url, "the JWT VC Issuer Metadata", force_fresh)
+        return _fetch_json_object(
+            self._fetcher,
+            url,
+            "the JWT VC Issuer Metadata",
+            accept=ISSUER_METADATA_ACCEPT,
+            error=IssuerMetadataUnavailable,
+            force_fresh=force_fresh,
+        )
 
     def fetch_jwk_set(self, url: str, *, force_fresh: bool = False) -> dict[str, Any]:
-        return _fetch_json_object(self._fetcher, url, "the JWK Set", force_fresh)
+        return _fetch_json_object(
+            self._fetcher,
+            url,
+            "the JWK Set",
+            accept=ISSUER_METADATA_ACCEPT,
+            error=IssuerMetadataUnavailable,
+            force_fresh=force_fresh,
+        )
 
 
 @dataclass(frozen=True)

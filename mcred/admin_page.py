@@ -1105,6 +1105,14 @@ def build_admin_page_router(
     def chrome_of(principal: Principal, session: AdminSession) -> _Chrome:
         return _Chrome(principal, codec.csrf_token(session))
 
+    def page_session(request: Request) -> tuple[str, Principal, _Chrome] | Response:
+        """A signed-in page's language, principal and page chrome, or the way to sign in."""
+        lang = language(request)
+        found = signed_in(request)
+        if found is None:
+            return to_login(request, lang)
+        return lang, found[0], chrome_of(*found)
+
     async def posted_form(
         request: Request,
     ) -> tuple[str, dict[str, str], Principal, AdminSession] | Response:
@@ -1248,12 +1256,10 @@ def build_admin_page_router(
 
     @router.get("/admin/credentials", response_class=HTMLResponse)
     def credentials(request: Request) -> Response:
-        lang = language(request)
-        found = signed_in(request)
-        if found is None:
-            return to_login(request, lang)
-        principal, session = found
-        chrome = chrome_of(principal, session)
+        opened = page_session(request)
+        if isinstance(opened, Response):
+            return opened
+        lang, principal, chrome = opened
         params = request.query_params
         search = _Search(
             *(
@@ -1422,12 +1428,10 @@ def build_admin_page_router(
 
     @router.get("/admin/credentials/{credential_id}/certificate.pdf")
     def certificate(request: Request, credential_id: str) -> Response:
-        lang = language(request)
-        found = signed_in(request)
-        if found is None:
-            return to_login(request, lang)
-        principal, session = found
-        chrome = chrome_of(principal, session)
+        opened = page_session(request)
+        if isinstance(opened, Response):
+            return opened
+        lang, principal, chrome = opened
         if certificates is None:
             return refused(lang, "not_found", 404, chrome)
         try:
@@ -1453,12 +1457,10 @@ def build_admin_page_router(
 
     @router.get("/admin/cohorts", response_class=HTMLResponse)
     def cohorts_page(request: Request) -> Response:
-        lang = language(request)
-        found = signed_in(request)
-        if found is None:
-            return to_login(request, lang)
-        principal, session = found
-        chrome = chrome_of(principal, session)
+        opened = page_session(request)
+        if isinstance(opened, Response):
+            return opened
+        lang, principal, chrome = opened
         return page(lang, render_cohorts_page(lang, chrome, names_for(principal, lang)))
 
     @router.post("/admin/cohorts", response_class=HTMLResponse)
@@ -1528,12 +1530,10 @@ def build_admin_page_router(
 
     @router.get("/admin/cohorts/{job_id}", response_class=HTMLResponse)
     def cohort_page(request: Request, job_id: str) -> Response:
-        lang = language(request)
-        found = signed_in(request)
-        if found is None:
-            return to_login(request, lang)
-        principal, session = found
-        chrome = chrome_of(principal, session)
+        opened = page_session(request)
+        if isinstance(opened, Response):
+            return opened
+        lang, principal, chrome = opened
         if not _JOB_ID.fullmatch(job_id):
             return refused(lang, "not_found", 404, chrome)
         try:
@@ -1558,12 +1558,10 @@ def build_admin_page_router(
 
     @router.get("/admin/cohorts/{job_id}/offers.csv")
     def cohort_offers(request: Request, job_id: str) -> Response:
-        lang = language(request)
-        found = signed_in(request)
-        if found is None:
-            return to_login(request, lang)
-        principal, session = found
-        chrome = chrome_of(principal, session)
+        opened = page_session(request)
+        if isinstance(opened, Response):
+            return opened
+        lang, principal, chrome = opened
         if not _JOB_ID.fullmatch(job_id):
             return refused(lang, "not_found", 404, chrome)
         try:

@@ -12,7 +12,6 @@ Skipped, with the reason, when Chromium or chromedriver is not installed.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -27,14 +26,10 @@ from mcred.admin_page import build_admin_page_router, derive_session_key
 from mcred.app import DEV_ADMIN_TOKEN, Services, create_app
 from mcred.certificate import CertificateService
 from mcred.settings import Settings
-from tests.browser.webdriver import ChromeDriver, Keys, Session, chromium_problem, wait_for
+from tests.browser.webdriver import ChromeDriver, Keys, Session, requires_chromium, wait_for
 from tests.mcred.test_admin_page import FakeCohorts, issuance
 
-_PROBLEM = chromium_problem()
-if _PROBLEM is not None and os.environ.get("MCRED_REQUIRE_BROWSER") == "1":
-    # CI installs Chromium (.ci/run): a missing browser there is a failure, not a skip
-    raise RuntimeError(f"{_PROBLEM} (MCRED_REQUIRE_BROWSER=1)")
-pytestmark = pytest.mark.skipif(_PROBLEM is not None, reason=str(_PROBLEM))
+pytestmark = requires_chromium()
 
 ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
 

@@ -11,6 +11,7 @@ cannot.
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 __all__ = ["CHROMIUM_FLAGS", "ChromeDriver", "Keys", "Session", "chromium_problem", "wait_for"]
 
@@ -58,6 +60,15 @@ def chromium_problem() -> str | None:
                 f"`apt-get install -y chromium chromium-driver` ({package})"
             )
     return None
+
+
+def requires_chromium() -> pytest.MarkDecorator:
+    """The browser tests' mark: skip with the reason when Chromium is missing, except under
+    ``MCRED_REQUIRE_BROWSER=1`` (CI installs it: a missing browser there is a failure)."""
+    problem = chromium_problem()
+    if problem is not None and os.environ.get("MCRED_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"{problem} (MCRED_REQUIRE_BROWSER=1)")
+    return pytest.mark.skipif(problem is not None, reason=str(problem))
 
 
 def _free_port() -> int:

@@ -16,7 +16,7 @@ import random
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -245,6 +245,10 @@ class InMemoryStatusListStore:
         with self._lock:
             return self._held(slot).entries[slot.index]
 
+    def get_statuses(self, slots: Sequence[StatusSlot]) -> list[int]:
+        with self._lock:
+            return [self._held(slot).entries[slot.index] for slot in slots]
+
     def _list(self, list_id: str) -> _List:
         status_list = self._lists.get(list_id)
         if status_list is None:
@@ -350,6 +354,15 @@ class InMemoryCredentialStore:
         with self._lock:
             record = self._records.get(credential_id)
         return None if record is None else replace(record, documents=_json_copy(record.documents))
+
+    def get_many(self, credential_ids: Sequence[str]) -> dict[str, CredentialRecord]:
+        with self._lock:
+            found = [self._records.get(credential_id) for credential_id in credential_ids]
+        return {
+            record.id: replace(record, documents=_json_copy(record.documents))
+            for record in found
+            if record is not None
+        }
 
     def search(self, query: CredentialQuery) -> CredentialPage:
         _check_limit(query)

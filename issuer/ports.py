@@ -15,6 +15,7 @@ models or HTTP.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -135,6 +136,11 @@ class StatusListStore(Protocol):
 
     def get_status(self, slot: StatusSlot) -> int: ...
 
+    def get_statuses(self, slots: Sequence[StatusSlot]) -> list[int]:
+        """The status of each slot, in order, read together (one round trip where it matters);
+        raises :class:`StatusSlotNotFound` when any of them is held by no credential."""
+        ...
+
     def snapshot(self, list_id: str) -> StatusListSnapshot:
         """The list's non-zero statuses and version (raises :class:`StatusSlotNotFound`)."""
         ...
@@ -219,6 +225,10 @@ class CredentialStore(Protocol):
         ...
 
     def get(self, credential_id: str) -> CredentialRecord | None: ...
+
+    def get_many(self, credential_ids: Sequence[str]) -> dict[str, CredentialRecord]:
+        """The records of those ids that exist, by id, read together."""
+        ...
 
     def search(self, query: CredentialQuery) -> CredentialPage:
         """Records matching every given filter, newest first, ``limit`` at a time."""

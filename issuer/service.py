@@ -507,6 +507,20 @@ class Issuer:
         record = self._record(principal, credential_id)
         return IssuedCredential(record, self.status.state(record.status_slots))
 
+    def get_many(
+        self, principal: Principal, credential_ids: Sequence[str]
+    ) -> dict[str, IssuedCredential]:
+        """:meth:`get` of several credentials, read together: those that exist, by id
+        (:class:`~issuer.errors.Forbidden` if any is another alliance's)."""
+        records = self._credentials.get_many(credential_ids)
+        for record in records.values():
+            principal.require_alliance(record.alliance_id)
+        states = self.status.states([record.status_slots for record in records.values()])
+        return {
+            record.id: IssuedCredential(record, state)
+            for record, state in zip(records.values(), states, strict=True)
+        }
+
     def search(self, principal: Principal, query: CredentialQuery) -> CredentialPage:
         if principal.alliance_id is not None:
             if query.alliance_id not in (None, principal.alliance_id):

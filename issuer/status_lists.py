@@ -147,17 +147,14 @@ class StatusListService:
 
     # -- states -------------------------------------------------------------------------------
     def state(self, slots: Sequence[StatusSlot]) -> CredentialState:
-        """The credential's state from its slots, each read once (revoked wins)."""
-        values = [(slot, self._store.get_status(slot)) for slot in slots]
-        for slot, value in values:
-            if slot.purpose == StatusPurpose.REVOCATION and value:
-                return CredentialState.REVOKED
-            if slot.purpose == StatusPurpose.MESSAGE and value == 1:
-                return CredentialState.REVOKED
-        for slot, value in values:
-            if value and slot.purpose in (StatusPurpose.SUSPENSION, StatusPurpose.MESSAGE):
-                return CredentialState.SUSPENDED
-        return CredentialState.ACTIVE
+        """The credential's state from its slots, read together (revoked wins)."""
+        return _state(list(zip(slots, self._store.get_statuses(slots), strict=True)))
+
+    def states(self, credentials: Sequence[Sequence[StatusSlot]]) -> list[CredentialState]:
+        """:meth:`state` of several credentials (each given by its slots), read together."""
+        flat = [slot for slots in credentials for slot in slots]
+        values = iter(zip(flat, self._store.get_statuses(flat), strict=True))
+        return [_state([next(values) for _ in slots]) for slots in credentials]
 
     def set_state(self, slots: Sequence[StatusSlot], state: CredentialState) -> None:
         """Write ``state`` into every slot of one credential (all its formats at once)."""
@@ -294,3 +291,16 @@ class StatusListService:
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _state(values: Sequence[tuple[StatusSlot, int]]) -> CredentialState:
+    """A credential's state from its slots' values (revoked wins)."""
+    for slot, value in values:
+        if slot.purpose == StatusPurpose.REVOCATION and value:
+            return CredentialState.REVOKED
+        if slot.purpose == StatusPurpose.MESSAGE and value == 1:
+            return CredentialState.REVOKED
+    for slot, value in values:
+        if value and slot.purpose in (StatusPurpose.SUSPENSION, StatusPurpose.MESSAGE):
+            return CredentialState.SUSPENDED
+    return CredentialState.ACTIVE

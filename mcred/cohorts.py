@@ -43,7 +43,7 @@ from mcred.offers import TX_CODE_LENGTH
 from mcred.settings import Settings
 from mcred.storage.sql_cohort import SqlCohortJobStore
 from mcred.storage.sql_records import SqlCredentialStore
-from wallet_bridge.errors import WalletBridgeError
+from mcred.wallet import IssuerCredentialSource
 
 if TYPE_CHECKING:
     from mcred.app import Services
@@ -189,20 +189,35 @@ class OfferBatch:
     """(row, reason) of issued learners no offer could be made for (e.g. revoked since)."""
 
 
-def _offers_for(services: Services, rows: Sequence[CohortRow]) -> list[CohortOffer]:
+def _offers_for(
+    services: Services, principal: Principal, rows: Sequence[CohortRow]
+) -> list[CohortOffer]:
+    """Offers for ``rows``: their records and states read together, the offers stored in one
+    transaction (or pipeline)."""
     bridge = services.wallet_bridge
     public_url = services.settings.public_url
+    issued = [row for row in rows if row.credential_id is not None]
+    ids = [row.credential_id for row in issued if row.credential_id is not None]
+    source = bridge.source
+    if isinstance(source, IssuerCredentialSource):
+        offerables = source.offerables(principal, ids)
+    else:  # pragma: no cover - mcred's bridge always has the issuer as its source
+        offerables = {
+            credential_id: offerable
+            for credential_id in ids
+            if (offerable := source.offerable(credential_id)) is not None
+        }
+    created, _refused = bridge.create_offers(
+        [offerables[credential_id] for credential_id in ids if credential_id in offerables],
+        by_reference=True,
+        tx_code_length=TX_CODE_LENGTH,
+    )
     made = []
-    for row in rows:
-        if row.credential_id is None:
+    for row in issued:
+        offer = created.get(row.credential_id or "")
+        if offer is None or row.credential_id is None:
             continue
-        try:
-            created = bridge.create_offer(
-                row.credential_id, by_reference=True, tx_code_length=TX_CODE_LENGTH
-            )
-        except WalletBridgeError:
-            continue
-        page = offer_page_urls(public_url, created.offer_id).page
+        page = offer_page_urls(public_url, offer.offer_id).page
         if row.language:
             page = f"{page}?lang={row.language}"
         made.append(
@@ -213,10 +228,10 @@ def _offers_for(services: Services, rows: Sequence[CohortRow]) -> list[CohortOff
                 email=row.email,
                 language=row.language,
                 credential_id=row.credential_id,
-                offer_link=created.link,
-                tx_code=created.tx_code,
+                offer_link=offer.link,
+                tx_code=offer.tx_code,
                 offer_page_url=page,
-                expires_at=created.expires_at,
+                expires_at=offer.expires_at,
                 replaces_offer_of=row.offered_at,
             )
         )
@@ -242,11 +257,13 @@ def make_offers(
     offers: list[CohortOffer] = []
     if pool is None:
         for start in range(0, len(wanted), chunk):
-            part = _offers_for(services, wanted[start : start + chunk])
+            part = _offers_for(services, principal, wanted[start : start + chunk])
             _mark(cohorts, job_id, part)
             offers += part
     else:
-        parts = [wanted[start : start + chunk] for start in range(0, len(wanted), chunk)]
+        parts = [
+            (principal, wanted[start : start + chunk]) for start in range(0, len(wanted), chunk)
+        ]
         for part in pool.imap(_offer_part, parts):
             _mark(cohorts, job_id, part)
             offers += part
@@ -259,8 +276,8 @@ def make_offers(
     return OfferBatch(tuple(offers), renewed, failed)
 
 
-def _offer_part(rows: Sequence[CohortRow]) -> list[CohortOffer]:
-    return _offers_for(_WORKER["services"], rows)
+def _offer_part(part: tuple[Principal, Sequence[CohortRow]]) -> list[CohortOffer]:
+    return _offers_for(_WORKER["services"], *part)
 
 
 def _mark(cohorts: CohortService, job_id: str, offers: Sequence[CohortOffer]) -> None:

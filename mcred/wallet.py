@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -443,6 +443,36 @@ class IssuerCredentialSource:
             return None
         record, state = found
         return OfferableCredential(credential_id, record.configuration_ids, state)
+
+    def offerables(
+        self, principal: Principal, credential_ids: Sequence[str]
+    ) -> dict[str, OfferableCredential]:
+        """:meth:`offerable_for` of several credentials, records and states read together
+        (a cohort's offers): those that exist and have a wallet form, by id."""
+        kept = {c: record for c in credential_ids if (record := self._records.get(c)) is not None}
+        read = self._issuer.get_many(principal, [c for c in credential_ids if c not in kept])
+        found: dict[str, tuple[BridgeRecord, IssuerState | None]] = {}
+        for credential_id in credential_ids:
+            if credential_id in kept:
+                found[credential_id] = (kept[credential_id], None)
+            elif (issued := read.get(credential_id)) is not None:
+                record = BridgeRecord.of(issued.record)
+                self._records.put(record)
+                found[credential_id] = (record, issued.state)
+        unread = [record for record, state in found.values() if state is None]
+        for record in unread:
+            principal.require_alliance(record.alliance_id)
+        states = iter(self._issuer.status.states([record.status_slots for record in unread]))
+        offerables = {}
+        for credential_id, (record, read_state) in found.items():
+            state = next(states) if read_state is None else read_state
+            if record.unsigned is not None:
+                offerables[credential_id] = OfferableCredential(
+                    credential_id,
+                    record.configuration_ids,
+                    _STATES.get(state, CredentialState.REVOKED),
+                )
+        return offerables
 
     def issue_for_holder(
         self, credential_id: str, configuration_id: str, holder: HolderKey

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -46,9 +46,13 @@ class InMemoryOfferStore:
         self._grants: dict[str, PreAuthorizedGrant] = {}
 
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
+        self.put_many([(offer, grant)])
+
+    def put_many(self, offers: Sequence[tuple[Offer, PreAuthorizedGrant]]) -> None:
         with self._lock:
-            self._offers[offer.offer_id] = offer
-            self._grants[grant.code] = grant
+            for offer, grant in offers:
+                self._offers[offer.offer_id] = offer
+                self._grants[grant.code] = grant
 
     def get_offer(self, offer_id: str) -> Offer | None:
         with self._lock:

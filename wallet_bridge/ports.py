@@ -18,7 +18,7 @@ In-memory versions live in :mod:`wallet_bridge.memory`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -132,6 +132,11 @@ class RedeemResult:
 
 class OfferStore(Protocol):
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None: ...
+
+    def put_many(self, offers: Sequence[tuple[Offer, PreAuthorizedGrant]]) -> None:
+        """Store several offers with their grants at once (a cohort's offers: one transaction
+        or one pipeline instead of one per learner)."""
+        ...
 
     def get_offer(self, offer_id: str) -> Offer | None:
         """The live offer (for ``credential_offer_uri``), or None once expired or redeemed."""

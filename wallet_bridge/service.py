@@ -149,6 +149,11 @@ def tx_code_digest(code: str, tx_code: str) -> str:
     return hashlib.sha256(f"{code}\x00{tx_code}".encode()).hexdigest()
 
 
+def _check_tx_code_length(tx_code_length: int | None) -> None:
+    if tx_code_length is not None and not 4 <= tx_code_length <= 12:
+        raise ValueError("tx_code_length must be between 4 and 12 digits")
+
+
 def _ignore(_event: NotificationEvent) -> None:
     return None
 
@@ -260,14 +265,53 @@ class WalletBridge:
 
         ``offerable`` is what the source said of ``credential_id`` in this same request, when
         the caller asked it already (the bridge then does not ask again)."""
-        if tx_code_length is not None and not 4 <= tx_code_length <= 12:
-            raise ValueError("tx_code_length must be between 4 and 12 digits")
+        _check_tx_code_length(tx_code_length)
         if offerable is not None and offerable.credential_id != credential_id:
             raise ValueError("offerable describes another credential")
         if offerable is None:
             offerable = self._source.offerable(credential_id)
         if offerable is None:
             raise OfferRefused("unknown credential")
+        expires_at = self._clock() + (ttl or self.settings.offer_ttl)
+        offer, grant, created = self._new_offer(offerable, by_reference, tx_code_length, expires_at)
+        self._offers.put(offer, grant)
+        return created
+
+    def create_offers(
+        self,
+        offerables: Sequence[OfferableCredential],
+        *,
+        by_reference: bool = True,
+        tx_code_length: int | None = 6,
+        ttl: timedelta | None = None,
+    ) -> tuple[dict[str, CreatedOffer], dict[str, OfferRefused]]:
+        """:meth:`create_offer` for several credentials the caller asked the source about,
+        stored together: the offers made and the refusals, by credential id."""
+        _check_tx_code_length(tx_code_length)
+        expires_at = self._clock() + (ttl or self.settings.offer_ttl)
+        made: dict[str, CreatedOffer] = {}
+        refused: dict[str, OfferRefused] = {}
+        stored: list[tuple[Offer, PreAuthorizedGrant]] = []
+        for offerable in offerables:
+            try:
+                offer, grant, created = self._new_offer(
+                    offerable, by_reference, tx_code_length, expires_at
+                )
+            except OfferRefused as exc:
+                refused[offerable.credential_id] = exc
+                continue
+            stored.append((offer, grant))
+            made[offerable.credential_id] = created
+        self._offers.put_many(stored)
+        return made, refused
+
+    def _new_offer(
+        self,
+        offerable: OfferableCredential,
+        by_reference: bool,
+        tx_code_length: int | None,
+        expires_at: datetime,
+    ) -> tuple[Offer, PreAuthorizedGrant, CreatedOffer]:
         if offerable.state is CredentialState.REVOKED:
             raise OfferRefused(f"the credential is {offerable.state}")
         configuration_ids = tuple(
@@ -275,7 +319,6 @@ class WalletBridge:
         )
         if not configuration_ids:
             raise OfferRefused("the credential has no format this bridge can deliver")
-        expires_at = self._clock() + (ttl or self.settings.offer_ttl)
         offer_id = secrets.token_urlsafe(24)
         code = secrets.token_urlsafe(32)
         grant_body: dict[str, Any] = {"pre-authorized_code": code}
@@ -292,6 +335,7 @@ class WalletBridge:
             "credential_configuration_ids": list(configuration_ids),
             "grants": {PRE_AUTHORIZED_GRANT_TYPE: grant_body},
         }
+        credential_id = offerable.credential_id
         grant = PreAuthorizedGrant(
             code=code,
             offer_id=offer_id,
@@ -301,7 +345,6 @@ class WalletBridge:
             attempts_left=self.settings.max_tx_code_attempts,
             expires_at=expires_at,
         )
-        self._offers.put(Offer(offer_id, credential_id, offer, expires_at), grant)
         offer_uri: str | None = None
         if by_reference:
             offer_uri = self.metadata.endpoint(f"offers/{offer_id}")
@@ -309,7 +352,11 @@ class WalletBridge:
         else:
             compact = json.dumps(offer, separators=(",", ":"))
             link = f"{OFFER_SCHEME}?credential_offer={quote(compact, safe='')}"
-        return CreatedOffer(offer_id, offer, offer_uri, link, tx_code, expires_at)
+        return (
+            Offer(offer_id, credential_id, offer, expires_at),
+            grant,
+            CreatedOffer(offer_id, offer, offer_uri, link, tx_code, expires_at),
+        )
 
     def reference_link(self, offer_id: str) -> str:
         """The ``openid-credential-offer://`` link of an offer by reference (§4.1.3): what a QR

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 
 from mcred.storage.bridge_json import (
     access_token_from_json,
@@ -173,7 +175,21 @@ class RedisOfferStore(_RedisStore):
         self._redeem = client.register_script(REDEEM_SCRIPT)
 
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
+        self.put_many([(offer, grant)])
+
+    def put_many(self, offers: Sequence[tuple[Offer, PreAuthorizedGrant]]) -> None:
+        """One ``MULTI``/``EXEC`` pipeline for all of them."""
+        if not offers:
+            return
         now = self._clock()
+        with self._client.pipeline(transaction=True) as pipe:
+            for offer, grant in offers:
+                self._queue_put(pipe, offer, grant, now)
+            pipe.execute()
+
+    def _queue_put(
+        self, pipe: Pipeline, offer: Offer, grant: PreAuthorizedGrant, now: datetime
+    ) -> None:
         offer_key = self._key("offer", offer.offer_id)
         grant_key = self._key("grant", grant.code)
         grant_ttl = _ttl_ms(grant.expires_at, now)
@@ -185,17 +201,15 @@ class RedisOfferStore(_RedisStore):
         }
         if grant.tx_code_digest is not None:
             fields["digest"] = grant.tx_code_digest
-        with self._client.pipeline(transaction=True) as pipe:
-            offer_ttl = _ttl_ms(offer.expires_at, now)
-            if offer_ttl > 0:
-                pipe.set(offer_key, json.dumps(offer_to_json(offer)), px=offer_ttl)
-            else:
-                pipe.delete(offer_key)
-            pipe.delete(grant_key)
-            if grant_ttl > 0:
-                pipe.hset(grant_key, mapping=fields)  # type: ignore[arg-type]
-                pipe.pexpire(grant_key, grant_ttl)
-            pipe.execute()
+        offer_ttl = _ttl_ms(offer.expires_at, now)
+        if offer_ttl > 0:
+            pipe.set(offer_key, json.dumps(offer_to_json(offer)), px=offer_ttl)
+        else:
+            pipe.delete(offer_key)
+        pipe.delete(grant_key)
+        if grant_ttl > 0:
+            pipe.hset(grant_key, mapping=fields)  # type: ignore[arg-type]
+            pipe.pexpire(grant_key, grant_ttl)
 
     def get_offer(self, offer_id: str) -> Offer | None:
         raw = self._client.get(self._key("offer", offer_id))

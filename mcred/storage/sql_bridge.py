@@ -32,6 +32,7 @@ consumed) and one write (the notification id) for the credential.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,20 +72,22 @@ __all__ = [
 
 PRUNE_BATCH = 256
 """At most this many expired rows are deleted by one prune (the rest by the next ones)."""
+PUT_BATCH = 100
+"""At most this many rows per ``INSERT`` of :meth:`SqlOfferStore.put_many` (SQLite allows 32,766
+bound parameters a statement; a grant row takes seven)."""
 PRUNE_INTERVAL = timedelta(seconds=1)
 """A store prunes its tables on a ``put`` when it has not done so for this long."""
 
 
-def _upsert(
-    connection: Connection, key: InstrumentedAttribute[str], values: dict[str, Any]
-) -> None:
-    """Insert ``values``, or replace the row with the same ``key`` (``put`` overwrites)."""
+def _upsert(connection: Connection, key: InstrumentedAttribute[str], *rows: dict[str, Any]) -> None:
+    """Insert ``rows`` (one statement; every row has the same columns), or replace the rows
+    with the same ``key`` (``put`` overwrites)."""
     dialect_insert: Any = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(key.class_).values(**values)
+    statement = dialect_insert(key.class_).values(list(rows))
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=[key.key],
-            set_={name: statement.excluded[name] for name in values if name != key.key},
+            set_={name: statement.excluded[name] for name in rows[0] if name != key.key},
         )
     )
 
@@ -147,34 +150,48 @@ class SqlOfferStore:
         self._pruning = _Pruning(clock)
 
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
+        self.put_many([(offer, grant)])
+
+    def put_many(self, offers: Sequence[tuple[Offer, PreAuthorizedGrant]]) -> None:
+        """One write transaction; at most :data:`PUT_BATCH` rows per statement."""
+        if not offers:
+            return
         with write_transaction(self._engine) as connection:
             now = self._pruning.due()
             if now is not None:
                 _prune(connection, Oid4vciOfferRow.offer_id, Oid4vciOfferRow.expires_at, now)
                 _prune(connection, Oid4vciGrantRow.code, Oid4vciGrantRow.expires_at, now)
-            _upsert(
-                connection,
-                Oid4vciOfferRow.offer_id,
-                {
-                    "offer_id": offer.offer_id,
-                    "credential_id": offer.credential_id,
-                    "offer": dict(offer.offer),
-                    "expires_at": offer.expires_at,
-                },
-            )
-            _upsert(
-                connection,
-                Oid4vciGrantRow.code,
-                {
-                    "code": grant.code,
-                    "offer_id": grant.offer_id,
-                    "credential_id": grant.credential_id,
-                    "configuration_ids": list(grant.configuration_ids),
-                    "tx_code_digest": grant.tx_code_digest,
-                    "attempts_left": grant.attempts_left,
-                    "expires_at": grant.expires_at,
-                },
-            )
+            for start in range(0, len(offers), PUT_BATCH):
+                batch = offers[start : start + PUT_BATCH]
+                _upsert(
+                    connection,
+                    Oid4vciOfferRow.offer_id,
+                    *(
+                        {
+                            "offer_id": offer.offer_id,
+                            "credential_id": offer.credential_id,
+                            "offer": dict(offer.offer),
+                            "expires_at": offer.expires_at,
+                        }
+                        for offer, _ in batch
+                    ),
+                )
+                _upsert(
+                    connection,
+                    Oid4vciGrantRow.code,
+                    *(
+                        {
+                            "code": grant.code,
+                            "offer_id": grant.offer_id,
+                            "credential_id": grant.credential_id,
+                            "configuration_ids": list(grant.configuration_ids),
+                            "tx_code_digest": grant.tx_code_digest,
+                            "attempts_left": grant.attempts_left,
+                            "expires_at": grant.expires_at,
+                        }
+                        for _, grant in batch
+                    ),
+                )
 
     def get_offer(self, offer_id: str) -> Offer | None:
         with read_transaction(self._engine) as connection:

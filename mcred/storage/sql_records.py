@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ from issuer.ports import (
     StatusSlotNotFound,
 )
 from mcred.storage.sql import read_transaction, write_transaction
-from mcred.storage.sql_status import RESERVED
+from mcred.storage.sql_status import READ_BATCH, RESERVED
 from mcred.storage.tables import (
     ApiKeyRow,
     AuditEventRow,
@@ -242,6 +243,19 @@ class SqlCredentialStore:
                 select(*_RECORD_COLUMNS).where(CredentialRow.id == credential_id)
             ).one_or_none()
         return None if row is None else _record(tuple(row))
+
+    def get_many(self, credential_ids: Sequence[str]) -> dict[str, CredentialRecord]:
+        """One ``SELECT … WHERE id IN (…)`` per :data:`READ_BATCH` ids."""
+        found: dict[str, CredentialRecord] = {}
+        with read_transaction(self._engine) as connection:
+            for start in range(0, len(credential_ids), READ_BATCH):
+                wanted = set(credential_ids[start : start + READ_BATCH])
+                for row in connection.execute(
+                    select(*_RECORD_COLUMNS).where(CredentialRow.id.in_(wanted))
+                ):
+                    record = _record(tuple(row))
+                    found[record.id] = record
+        return found
 
     def search(self, query: CredentialQuery) -> CredentialPage:
         if query.limit < 1:

@@ -38,9 +38,10 @@ import random
 import secrets
 import threading
 from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -53,6 +54,8 @@ __all__ = ["RESERVED", "SqlStatusListStore"]
 
 RESERVED = ""
 """``status_entries.credential_id`` of a slot reserved by a worker and not yet handed out."""
+READ_BATCH = 500
+"""At most this many slots per ``SELECT`` of :meth:`SqlStatusListStore.get_statuses`."""
 
 
 _RESERVE_ROUNDS = 4
@@ -308,6 +311,33 @@ class SqlStatusListStore:
         if status is None:
             raise StatusSlotNotFound(f"no credential holds {slot.list_id}#{slot.index}")
         return status
+
+    def get_statuses(self, slots: Sequence[StatusSlot]) -> list[int]:
+        """One ``SELECT … WHERE (list_id, idx) IN (…)`` per :data:`READ_BATCH` slots."""
+        found: dict[tuple[str, int, str, int], int] = {}
+        with read_transaction(self._engine) as connection:
+            for start in range(0, len(slots), READ_BATCH):
+                keys = {(slot.list_id, slot.index) for slot in slots[start : start + READ_BATCH]}
+                rows = connection.execute(
+                    select(
+                        StatusEntryRow.list_id,
+                        StatusEntryRow.idx,
+                        StatusListRow.purpose,
+                        StatusListRow.status_size,
+                        StatusEntryRow.status,
+                    )
+                    .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
+                    .where(tuple_(StatusEntryRow.list_id, StatusEntryRow.idx).in_(keys))
+                )
+                for list_id, index, purpose, status_size, status in rows:
+                    found[(list_id, index, purpose, status_size)] = status
+        statuses = []
+        for slot in slots:
+            value = found.get((slot.list_id, slot.index, slot.purpose, slot.status_size))
+            if value is None:
+                raise StatusSlotNotFound(f"no credential holds {slot.list_id}#{slot.index}")
+            statuses.append(value)
+        return statuses
 
     def snapshot(self, list_id: str) -> StatusListSnapshot:
         with read_transaction(self._engine, snapshot=True) as connection:

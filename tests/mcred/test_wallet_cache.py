@@ -241,6 +241,38 @@ async def test_an_offer_for_another_alliance_is_refused_from_the_kept_record(api
     assert missing.status_code == 404, missing.text
 
 
+def test_offerables_are_read_together_kept_or_not_with_fresh_states(
+    api: Api, record_reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, services = api
+    admin = Principal("test", Role.ADMIN, None, "test")
+    ids = [services.issuer.issue(admin, "arqus", _issuance()).record.id for _ in range(4)]
+    source = IssuerCredentialSource(services.issuer, services.identity, BASE)
+    assert source.offerable(ids[0]) is not None  # ids[0] is kept from here on
+    services.issuer.revoke(admin, ids[0], "test")
+    services.issuer.suspend(admin, ids[2], "test")
+    batches: list[list[str]] = []
+    many = SqlCredentialStore.get_many
+
+    def counting(self: SqlCredentialStore, wanted: Any) -> dict[str, CredentialRecord]:
+        batches.append(list(wanted))
+        return many(self, wanted)
+
+    monkeypatch.setattr(SqlCredentialStore, "get_many", counting)
+    record_reads.clear()
+    found = source.offerables(admin, [*ids, "urn:uuid:nothing"])
+    assert record_reads == []  # no record read one by one
+    assert batches == [[*ids[1:], "urn:uuid:nothing"]]  # the kept one not read again
+    assert list(found) == ids
+    assert [found[c].state for c in ids] == ["revoked", "active", "pending", "active"]
+    other = Principal("c", Role.COORDINATOR, "una-europa", "")
+    with pytest.raises(Forbidden):
+        source.offerables(other, ids[:1])  # kept, and still refused
+    with pytest.raises(Forbidden):
+        source.offerables(other, ids[3:])  # read now, refused
+    assert source.offerables(admin, []) == {}
+
+
 # -- the state is never kept ----------------------------------------------------------------
 
 

@@ -181,6 +181,24 @@ def test_an_offer_and_its_grant_round_trip(bridge: Bridge) -> None:
     assert bridge.stores.offers.peek_grant("code-2") is None
 
 
+def test_many_offers_are_put_at_once(bridge: Bridge) -> None:
+    # more than one INSERT's worth (PUT_BATCH) in the SQL stores, one pipeline in Redis
+    pairs = [
+        _offer(
+            bridge.clock, code=f"code-{n}", offer_id=f"offer-{n}", digest=None if n % 7 else RIGHT
+        )
+        for n in range(250)
+    ]
+    bridge.stores.offers.put_many(pairs)
+    bridge.stores.offers.put_many([])
+    for offer, grant in pairs:
+        assert bridge.stores.offers.get_offer(offer.offer_id) == offer
+        assert bridge.stores.offers.peek_grant(grant.code) == grant
+    assert bridge.stores.offers.redeem("code-7", RIGHT).outcome is RedeemOutcome.REDEEMED
+    assert bridge.stores.offers.redeem("code-8", None).outcome is RedeemOutcome.REDEEMED
+    assert bridge.stores.offers.get_offer("offer-9") == pairs[9][0]
+
+
 def test_tokens_notifications_and_nonces_round_trip(bridge: Bridge) -> None:
     expires = bridge.clock() + timedelta(minutes=5)
     token = AccessToken("token-1", "cred-1", ("cfg-a",), expires)

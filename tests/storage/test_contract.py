@@ -157,6 +157,21 @@ def test_unknown_slots_and_lists_are_not_found(backend: Backend) -> None:
         store.version("revocation-9")
 
 
+def test_statuses_are_read_together_in_order(backend: Backend) -> None:
+    store = backend.statuses(size=4096, rng=random.Random(11))
+    slots = [store.allocate("revocation", 1, f"c{i}") for i in range(5)]
+    slots += [store.allocate("message", 2, f"c{i}") for i in range(3)]
+    store.set_status(slots[1], 1)
+    store.set_status(slots[6], 3)
+    assert store.get_statuses(slots) == [0, 1, 0, 0, 0, 0, 3, 0]
+    assert store.get_statuses(slots[::-1]) == [0, 3, 0, 0, 0, 0, 1, 0]
+    assert store.get_statuses([slots[1], slots[1]]) == [1, 1]
+    assert store.get_statuses([]) == []
+    wrong_purpose = StatusSlot(slots[0].list_id, slots[0].index, "suspension", 1)
+    with pytest.raises(StatusSlotNotFound):
+        store.get_statuses([slots[2], wrong_purpose])
+
+
 def test_malformed_requests_are_refused(backend: Backend) -> None:
     store = backend.statuses(size=64)
     for purpose, size in [("Revocation", 1), ("revocation-2", 1), ("", 1), ("message", 0)]:
@@ -220,6 +235,19 @@ def test_records_round_trip(backend: Backend) -> None:
     assert store.get("urn:uuid:missing") is None
     plain.documents["ldp_vc"]["n"] = 99  # the store holds its own copy
     assert store.get(plain.id) == _record(1)
+
+
+def test_records_are_read_together(backend: Backend) -> None:
+    store = backend.credentials()
+    records = [_record(n) for n in range(1, 8)]
+    for record in records:
+        store.add(record)
+    wanted = [records[4].id, "urn:uuid:missing", records[0].id, records[4].id]
+    got = store.get_many(wanted)
+    assert got == {records[4].id: records[4], records[0].id: records[0]}
+    assert store.get_many([]) == {}
+    got[records[0].id].documents["ldp_vc"]["n"] = 99  # the store keeps its own copy
+    assert store.get(records[0].id) == records[0]
 
 
 def test_a_record_is_stored_once(backend: Backend) -> None:

@@ -28,6 +28,7 @@ from issuer.ports import (
     CredentialQuery,
     CredentialRecord,
     IdempotencyConflict,
+    NewRecord,
     SigningKey,
     StatusListSnapshot,
     StatusSlot,
@@ -303,22 +304,33 @@ class InMemoryCredentialStore:
         self._lock = threading.Lock()
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
+        [claimed] = self.claim_idempotency_keys([(key, fingerprint)])
+        if isinstance(claimed, IdempotencyConflict):
+            raise claimed
+        return claimed
+
+    def claim_idempotency_keys(
+        self, claims: Sequence[tuple[str, str]]
+    ) -> list[str | IdempotencyConflict | None]:
         with self._lock:
-            held = self._keys.get(key)
-            now = datetime.now(UTC)
-            abandoned = (
-                held is not None
-                and held.credential_id is None
-                and held.created_at <= now - self.claim_timeout
-            )
-            if held is None or abandoned:
-                self._keys[key] = _IdempotencyKey(fingerprint, None, now)
-                return None
-            if held.fingerprint != fingerprint:
-                raise IdempotencyConflict(f"idempotency key {key!r} was used for another request")
-            if held.credential_id is None:
-                raise IdempotencyConflict(f"the request with idempotency key {key!r} is running")
-            return held.credential_id
+            return [self._claim(key, fingerprint) for key, fingerprint in claims]
+
+    def _claim(self, key: str, fingerprint: str) -> str | IdempotencyConflict | None:
+        held = self._keys.get(key)
+        now = datetime.now(UTC)
+        abandoned = (
+            held is not None
+            and held.credential_id is None
+            and held.created_at <= now - self.claim_timeout
+        )
+        if held is None or abandoned:
+            self._keys[key] = _IdempotencyKey(fingerprint, None, now)
+            return None
+        if held.fingerprint != fingerprint:
+            return IdempotencyConflict(f"idempotency key {key!r} was used for another request")
+        if held.credential_id is None:
+            return IdempotencyConflict(f"the request with idempotency key {key!r} is running")
+        return held.credential_id
 
     def add(
         self,
@@ -327,22 +339,38 @@ class InMemoryCredentialStore:
         *,
         issued: AuditEvent | None = None,
     ) -> None:
-        stored = replace(
-            record, issued_at=_utc(record.issued_at), documents=_json_copy(record.documents)
-        )
-        with self._lock:
-            if record.id in self._records:
-                raise ValueError(f"credential {record.id!r} is already stored")
-            if idempotency_key is not None:
-                held = self._keys.get(idempotency_key)
-                if held is None or held.credential_id is not None:
-                    raise IdempotencyConflict(
-                        f"idempotency key {idempotency_key!r} is not claimed by this request"
-                    )
-                held.credential_id = record.id
-            self._records[record.id] = stored
-            if issued is not None:
-                self._audit.append(issued)
+        self.add_many([NewRecord(record, idempotency_key, issued)])
+
+    def add_many(self, entries: Sequence[NewRecord]) -> None:
+        stored = [
+            replace(
+                entry.record,
+                issued_at=_utc(entry.record.issued_at),
+                documents=_json_copy(entry.record.documents),
+            )
+            for entry in entries
+        ]
+        with self._lock:  # every check first: all are stored or none is
+            ids: set[str] = set()
+            keys: set[str] = set()
+            for entry in entries:
+                record_id, key = entry.record.id, entry.idempotency_key
+                if record_id in self._records or record_id in ids:
+                    raise ValueError(f"credential {record_id!r} is already stored")
+                ids.add(record_id)
+                if key is not None:
+                    held = self._keys.get(key)
+                    if held is None or held.credential_id is not None or key in keys:
+                        raise IdempotencyConflict(
+                            f"idempotency key {key!r} is not claimed by this request"
+                        )
+                    keys.add(key)
+            for entry, record in zip(entries, stored, strict=True):
+                if entry.idempotency_key is not None:
+                    self._keys[entry.idempotency_key].credential_id = record.id
+                self._records[record.id] = record
+                if entry.issued is not None:
+                    self._audit.append(entry.issued)
 
     def release_idempotency_key(self, key: str) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ __all__ = [
     "CredentialRecord",
     "CredentialStore",
     "IdempotencyConflict",
+    "NewRecord",
     "SigningKey",
     "SigningKeyStore",
     "StatusListSnapshot",
@@ -195,6 +196,16 @@ class IdempotencyConflict(Exception):
     """The idempotency key was used for another request (or that request is still running)."""
 
 
+@dataclass(frozen=True)
+class NewRecord:
+    """A record for :meth:`CredentialStore.add_many`, with what :meth:`CredentialStore.add`
+    takes beside it."""
+
+    record: CredentialRecord
+    idempotency_key: str | None = None
+    issued: AuditEvent | None = None
+
+
 class CredentialStore(Protocol):
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
         """Reserve ``key`` for a request with ``fingerprint`` (a hash of its body).
@@ -218,6 +229,19 @@ class CredentialStore(Protocol):
         """Store a new record; complete the idempotency key and append ``issued`` to the audit
         log of the same storage, all in one transaction (no record without its event).
         :class:`ValueError` when a record with this id is stored already."""
+        ...
+
+    def claim_idempotency_keys(
+        self, claims: Sequence[tuple[str, str]]
+    ) -> list[str | IdempotencyConflict | None]:
+        """:meth:`claim_idempotency_key` for several ``(key, fingerprint)`` pairs in one
+        transaction: for each, in order, what that method would return, or the
+        :class:`IdempotencyConflict` it would raise (returned, not raised)."""
+        ...
+
+    def add_many(self, entries: Sequence[NewRecord]) -> None:
+        """:meth:`add` of several records in one transaction: all are stored or none is (the
+        error is the one :meth:`add` would raise for the first that fails)."""
         ...
 
     def release_idempotency_key(self, key: str) -> None:

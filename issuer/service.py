@@ -31,7 +31,7 @@ from issuer.catalogue import (
     partner_dids,
     specification_iri,
 )
-from issuer.errors import Conflict, InvalidRequest, MandateMissing, NotFound
+from issuer.errors import Conflict, InvalidRequest, IssuerError, MandateMissing, NotFound
 from issuer.identity import IssuerIdentity
 from issuer.mandates import (
     MandateCheck,
@@ -49,10 +49,12 @@ from issuer.ports import (
     CredentialRecord,
     CredentialStore,
     IdempotencyConflict,
+    NewRecord,
 )
 from issuer.stacking import PartVerifier, check_parts
 from issuer.status_lists import CredentialState, StatusListService
 from vc_core.dids.resolver import DidResolver, key_resolver
+from vc_core.errors import VcCoreError
 from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
 from vc_core.model.elm import build_elm_credential
@@ -123,6 +125,14 @@ def _fingerprint(
     if hold:  # (absent when off: keys stored before holds existed keep their fingerprints)
         body["hold"] = True
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _formats(formats: Iterable[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if not wanted or unknown:
+        raise InvalidRequest(f"formats must be some of {list(FORMATS)}, not {unknown or []}")
+    return wanted
 
 
 class Issuer:
@@ -311,10 +321,7 @@ class Issuer:
         an offer redeemed meanwhile is answered by the deferred flow, and :meth:`reinstate`
         releases it."""
         principal.require_alliance(alliance_id)
-        wanted = tuple(dict.fromkeys(formats))
-        unknown = [f for f in wanted if f not in FORMATS]
-        if not wanted or unknown:
-            raise InvalidRequest(f"formats must be some of {list(FORMATS)}, not {unknown or []}")
+        wanted = _formats(formats)
         if idempotency_key is not None:
             try:
                 existing = self._credentials.claim_idempotency_key(
@@ -339,6 +346,77 @@ class Issuer:
             return self.suspend(principal, record.id, HOLD_REASON)
         return IssuedCredential(record, CredentialState.ACTIVE)
 
+    def issue_many(
+        self,
+        principal: Principal,
+        alliance_id: str,
+        requests: Sequence[tuple[Issuance, str | None]],
+        *,
+        formats: Iterable[str] = ("ldp_vc",),
+    ) -> list[IssuedCredential | Exception]:
+        """:meth:`issue` for several ``(issuance, idempotency key)`` requests (a chunk of a
+        cohort) with one transaction to claim their keys and one to store them all, instead of
+        two each. For each request, in order, what :meth:`issue` returns, or the exception it
+        would raise for it (:class:`~issuer.errors.IssuerError`,
+        :class:`~vc_core.errors.VcCoreError`, or :class:`~issuer.ports.IdempotencyConflict`
+        when another run completed the key meanwhile: issue that one again to replay it).
+        Only what fails the whole batch (the store itself) is raised."""
+        principal.require_alliance(alliance_id)
+        wanted = _formats(formats)
+        results: list[IssuedCredential | Exception | None] = [None] * len(requests)
+        keyed = [(n, key) for n, (_, key) in enumerate(requests) if key is not None]
+        claims = self._credentials.claim_idempotency_keys(
+            [(key, _fingerprint(alliance_id, requests[n][0], wanted)) for n, key in keyed]
+        )
+        replays: dict[int, str] = {}
+        for (n, _), claimed in zip(keyed, claims, strict=True):
+            if isinstance(claimed, IdempotencyConflict):
+                results[n] = Conflict(str(claimed) or "idempotency key conflict")
+            elif claimed is not None:
+                replays[n] = claimed
+        if replays:
+            found = self.get_many(principal, list(replays.values()))
+            for n, credential_id in replays.items():
+                results[n] = found.get(credential_id) or NotFound(
+                    f"no credential {credential_id!r}"
+                )
+        claimed_keys = {key for n, key in keyed if results[n] is None}
+        new: list[tuple[int, NewRecord]] = []
+        try:
+            for n, (issuance, key) in enumerate(requests):
+                if results[n] is not None:  # a replay or a conflict
+                    continue
+                try:
+                    record = self._issue(principal, alliance_id, issuance, wanted)
+                except (IssuerError, VcCoreError) as exc:
+                    results[n] = exc
+                    if key is not None:
+                        self._credentials.release_idempotency_key(key)
+                        claimed_keys.discard(key)
+                    continue
+                issued = AuditEvent(
+                    record.id, "issued", principal.actor, record.issued_at, None, None
+                )
+                new.append((n, NewRecord(record, key, issued)))
+        except BaseException:
+            for key in claimed_keys:
+                self._credentials.release_idempotency_key(key)
+            raise
+        try:
+            self._credentials.add_many([entry for _, entry in new])
+        except (ValueError, IdempotencyConflict):  # one of them: store them one by one
+            for n, entry in new:
+                try:
+                    self._credentials.add(entry.record, entry.idempotency_key, issued=entry.issued)
+                except (ValueError, IdempotencyConflict) as exc:
+                    results[n] = exc
+                else:
+                    results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
+        else:
+            for n, entry in new:
+                results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
+        return [result for result in results if result is not None]
+
     def issue_stacked(
         self,
         principal: Principal,
@@ -359,10 +437,7 @@ class Issuer:
         issued as :meth:`issue` does, its claim's ``hasPart`` naming each part by id and digest.
         """
         principal.require_alliance(alliance_id)
-        wanted = tuple(dict.fromkeys(formats))
-        unknown = [f for f in wanted if f not in FORMATS]
-        if not wanted or unknown:
-            raise InvalidRequest(f"formats must be some of {list(FORMATS)}, not {unknown or []}")
+        wanted = _formats(formats)
         view = self._view(alliance_id)
         try:
             spec = view.alliance.specification(issuance.specification)

@@ -39,6 +39,7 @@ from issuer.ports import (
     CredentialQuery,
     CredentialRecord,
     IdempotencyConflict,
+    NewRecord,
     StatusSlot,
     StatusSlotNotFound,
 )
@@ -110,6 +111,19 @@ def _record(row: tuple[Any, ...]) -> CredentialRecord:
     )
 
 
+def _claim_outcome(
+    key: str, fingerprint: str, holder: tuple[str, str | None] | None
+) -> str | IdempotencyConflict | None:
+    if holder is None:
+        return None
+    held_fingerprint, credential_id = holder
+    if held_fingerprint != fingerprint:
+        return IdempotencyConflict(f"idempotency key {key!r} was used for another request")
+    if credential_id is None:
+        return IdempotencyConflict(f"the request with idempotency key {key!r} is running")
+    return credential_id
+
+
 def _bind_slot(connection: Connection, slot: StatusSlot, credential_id: str) -> None:
     """Bind a reserved slot to its credential (see ``SqlCredentialStore.bind_status_slots``)."""
     bound = connection.execute(
@@ -145,40 +159,52 @@ class SqlCredentialStore:
         Each slot must be reserved (or already bound to this record), else nothing is stored."""
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
+        [claimed] = self.claim_idempotency_keys([(key, fingerprint)])
+        if isinstance(claimed, IdempotencyConflict):
+            raise claimed
+        return claimed
+
+    def claim_idempotency_keys(
+        self, claims: Sequence[tuple[str, str]]
+    ) -> list[str | IdempotencyConflict | None]:
+        with write_transaction(self._engine) as connection:
+            held = [self._claim(connection, key, fingerprint) for key, fingerprint in claims]
+        return [
+            _claim_outcome(key, fingerprint, holder)
+            for (key, fingerprint), holder in zip(claims, held, strict=True)
+        ]
+
+    def _claim(
+        self, connection: Connection, key: str, fingerprint: str
+    ) -> tuple[str, str | None] | None:
+        """None when claimed now; else the holder's fingerprint and credential id."""
         while True:
-            with write_transaction(self._engine) as connection:
-                claimed = connection.execute(
-                    _dialect_insert(connection)(IdempotencyKeyRow)
-                    .values(key=key, fingerprint=fingerprint, created_at=datetime.now(UTC))
-                    .on_conflict_do_nothing()
-                    .returning(IdempotencyKeyRow.key)
-                ).first()
-                if claimed is not None:
-                    return None
-                taken_over = connection.execute(  # an abandoned claim (its holder died)
-                    update(IdempotencyKeyRow)
-                    .where(
-                        IdempotencyKeyRow.key == key,
-                        IdempotencyKeyRow.credential_id.is_(None),
-                        IdempotencyKeyRow.created_at <= datetime.now(UTC) - self.claim_timeout,
-                    )
-                    .values(fingerprint=fingerprint, created_at=datetime.now(UTC))
+            claimed = connection.execute(
+                _dialect_insert(connection)(IdempotencyKeyRow)
+                .values(key=key, fingerprint=fingerprint, created_at=datetime.now(UTC))
+                .on_conflict_do_nothing()
+                .returning(IdempotencyKeyRow.key)
+            ).first()
+            if claimed is not None:
+                return None
+            taken_over = connection.execute(  # an abandoned claim (its holder died)
+                update(IdempotencyKeyRow)
+                .where(
+                    IdempotencyKeyRow.key == key,
+                    IdempotencyKeyRow.credential_id.is_(None),
+                    IdempotencyKeyRow.created_at <= datetime.now(UTC) - self.claim_timeout,
                 )
-                if taken_over.rowcount == 1:
-                    return None
-                held = connection.execute(
-                    select(IdempotencyKeyRow.fingerprint, IdempotencyKeyRow.credential_id).where(
-                        IdempotencyKeyRow.key == key
-                    )
-                ).one_or_none()
+                .values(fingerprint=fingerprint, created_at=datetime.now(UTC))
+            )
+            if taken_over.rowcount == 1:
+                return None
+            held = connection.execute(
+                select(IdempotencyKeyRow.fingerprint, IdempotencyKeyRow.credential_id).where(
+                    IdempotencyKeyRow.key == key
+                )
+            ).one_or_none()
             if held is not None:  # (else its holder released it meanwhile: claim again)
-                break
-        held_fingerprint, credential_id = held
-        if held_fingerprint != fingerprint:
-            raise IdempotencyConflict(f"idempotency key {key!r} was used for another request")
-        if credential_id is None:
-            raise IdempotencyConflict(f"the request with idempotency key {key!r} is running")
-        return credential_id
+                return held[0], held[1]
 
     def add(
         self,
@@ -187,47 +213,54 @@ class SqlCredentialStore:
         *,
         issued: AuditEvent | None = None,
     ) -> None:
-        try:
-            self._add(record, idempotency_key, issued)
-        except IntegrityError:
-            raise ValueError(f"credential {record.id!r} is already stored") from None
+        self.add_many([NewRecord(record, idempotency_key, issued)])
 
-    def _add(
-        self, record: CredentialRecord, idempotency_key: str | None, issued: AuditEvent | None
-    ) -> None:
+    def add_many(self, entries: Sequence[NewRecord]) -> None:
         # one transaction, no look-before: the primary key refuses a second record with the id
-        with write_transaction(self._engine) as connection:
-            if idempotency_key is not None:
-                completed = connection.execute(
-                    update(IdempotencyKeyRow)
-                    .where(
-                        IdempotencyKeyRow.key == idempotency_key,
-                        IdempotencyKeyRow.credential_id.is_(None),
-                    )
-                    .values(credential_id=record.id)
+        current = None
+        try:
+            with write_transaction(self._engine) as connection:
+                for entry in entries:
+                    current = entry.record
+                    self._add(connection, entry)
+        except IntegrityError:
+            if current is None:  # pragma: no cover - nothing was written
+                raise
+            raise ValueError(f"credential {current.id!r} is already stored") from None
+
+    def _add(self, connection: Connection, entry: NewRecord) -> None:
+        record, idempotency_key = entry.record, entry.idempotency_key
+        if idempotency_key is not None:
+            completed = connection.execute(
+                update(IdempotencyKeyRow)
+                .where(
+                    IdempotencyKeyRow.key == idempotency_key,
+                    IdempotencyKeyRow.credential_id.is_(None),
                 )
-                if completed.rowcount != 1:
-                    raise IdempotencyConflict(
-                        f"idempotency key {idempotency_key!r} is not claimed by this request"
-                    )
-            connection.execute(
-                insert(CredentialRow).values(
-                    id=record.id,
-                    alliance_id=record.alliance_id,
-                    specification_id=record.specification_id,
-                    learner_ref=record.learner_ref,
-                    issued_at=record.issued_at,
-                    issued_by=record.issued_by,
-                    holder_id=record.holder_id,
-                    status_slots=_slots_to_json(record.status_slots),
-                    documents=record.documents,
-                )
+                .values(credential_id=record.id)
             )
-            if self.bind_status_slots:
-                for slot in record.status_slots:
-                    _bind_slot(connection, slot, record.id)
-            if issued is not None:
-                connection.execute(_audit_insert(issued))
+            if completed.rowcount != 1:
+                raise IdempotencyConflict(
+                    f"idempotency key {idempotency_key!r} is not claimed by this request"
+                )
+        connection.execute(
+            insert(CredentialRow).values(
+                id=record.id,
+                alliance_id=record.alliance_id,
+                specification_id=record.specification_id,
+                learner_ref=record.learner_ref,
+                issued_at=record.issued_at,
+                issued_by=record.issued_by,
+                holder_id=record.holder_id,
+                status_slots=_slots_to_json(record.status_slots),
+                documents=record.documents,
+            )
+        )
+        if self.bind_status_slots:
+            for slot in record.status_slots:
+                _bind_slot(connection, slot, record.id)
+        if entry.issued is not None:
+            connection.execute(_audit_insert(entry.issued))
 
     def release_idempotency_key(self, key: str) -> None:
         with write_transaction(self._engine) as connection:

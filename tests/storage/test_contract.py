@@ -18,6 +18,7 @@ from issuer.ports import (
     CredentialRecord,
     CredentialStore,
     IdempotencyConflict,
+    NewRecord,
     StatusSlot,
     StatusSlotNotFound,
 )
@@ -285,6 +286,61 @@ def test_idempotency_key_lifecycle(backend: Backend) -> None:
         store.claim_idempotency_key("key-1", "fp-b")
     store.release_idempotency_key("key-1")  # a completed key is never released
     assert store.claim_idempotency_key("key-1", "fp-a") == _record(1).id
+
+
+def test_keys_are_claimed_and_records_stored_in_batches(backend: Backend) -> None:
+    store, log = backend.credentials(), backend.audit()
+    assert store.claim_idempotency_key("done", "fp") is None
+    store.add(_record(1), idempotency_key="done")
+    assert store.claim_idempotency_key("running", "fp") is None
+    outcomes = store.claim_idempotency_keys(
+        [("new-a", "fp"), ("done", "fp"), ("running", "fp"), ("done", "other"), ("new-b", "fp")]
+    )
+    assert outcomes[0] is None
+    assert outcomes[1] == _record(1).id
+    assert outcomes[4] is None
+    assert isinstance(outcomes[2], IdempotencyConflict)
+    assert "running" in str(outcomes[2])
+    assert isinstance(outcomes[3], IdempotencyConflict)
+    assert "another request" in str(outcomes[3])
+    assert store.claim_idempotency_keys([]) == []
+
+    events = [AuditEvent(_record(n).id, "issued", "k", T0, None, None) for n in (2, 3)]
+    store.add_many(
+        [
+            NewRecord(_record(2), "new-a", events[0]),
+            NewRecord(_record(3), "new-b", events[1]),
+        ]
+    )
+    assert store.get_many([_record(2).id, _record(3).id]) == {
+        _record(2).id: _record(2),
+        _record(3).id: _record(3),
+    }
+    assert log.events(_record(3).id) == [events[1]]
+    assert store.claim_idempotency_keys([("new-a", "fp"), ("new-b", "fp")]) == [
+        _record(2).id,
+        _record(3).id,
+    ]
+    store.add_many([])
+
+
+@pytest.mark.parametrize("failing", ["stored", "unclaimed"])
+def test_a_batch_is_stored_whole_or_not_at_all(backend: Backend, failing: str) -> None:
+    store, log = backend.credentials(), backend.audit()
+    store.add(_record(1))
+    assert store.claim_idempotency_key("key-4", "fp") is None
+    bad = (
+        NewRecord(_record(1, learner_ref="again"))
+        if failing == "stored"
+        else NewRecord(_record(5), "never-claimed")
+    )
+    event = AuditEvent(_record(4).id, "issued", "k", T0, None, None)
+    with pytest.raises(ValueError if failing == "stored" else IdempotencyConflict):
+        store.add_many([NewRecord(_record(4), "key-4", event), bad])
+    assert store.get(_record(4).id) is None  # the good one was not stored either
+    assert log.events(_record(4).id) == []
+    assert store.get(_record(1).id) == _record(1)
+    store.add(_record(4), idempotency_key="key-4")  # its key is still claimed, not completed
 
 
 def test_an_abandoned_claim_is_taken_over(backend: Backend) -> None:

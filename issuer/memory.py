@@ -34,6 +34,7 @@ from issuer.ports import (
     StatusSlot,
     StatusSlotNotFound,
     new_key_fragment,
+    sole_claim,
 )
 from vc_core.errors import KeyFormatError
 from vc_core.keys import KeyType, PrivateKey, b64url_decode, b64url_encode
@@ -304,10 +305,7 @@ class InMemoryCredentialStore:
         self._lock = threading.Lock()
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
-        [claimed] = self.claim_idempotency_keys([(key, fingerprint)])
-        if isinstance(claimed, IdempotencyConflict):
-            raise claimed
-        return claimed
+        return sole_claim(self.claim_idempotency_keys([(key, fingerprint)]))
 
     def claim_idempotency_keys(
         self, claims: Sequence[tuple[str, str]]

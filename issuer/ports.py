@@ -41,6 +41,7 @@ __all__ = [
     "StatusSlot",
     "StatusSlotNotFound",
     "new_key_fragment",
+    "sole_claim",
 ]
 
 
@@ -194,6 +195,15 @@ class CredentialPage:
 
 class IdempotencyConflict(Exception):
     """The idempotency key was used for another request (or that request is still running)."""
+
+
+def sole_claim(outcomes: Sequence[str | IdempotencyConflict | None]) -> str | None:
+    """The one outcome of :meth:`CredentialStore.claim_idempotency_keys` as
+    :meth:`CredentialStore.claim_idempotency_key` gives it (a conflict raised)."""
+    [claimed] = outcomes
+    if isinstance(claimed, IdempotencyConflict):
+        raise claimed
+    return claimed
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from issuer.ports import (
     NewRecord,
     StatusSlot,
     StatusSlotNotFound,
+    sole_claim,
 )
 from mcred.storage.sql import read_transaction, write_transaction
 from mcred.storage.sql_status import READ_BATCH, RESERVED
@@ -159,10 +160,7 @@ class SqlCredentialStore:
         Each slot must be reserved (or already bound to this record), else nothing is stored."""
 
     def claim_idempotency_key(self, key: str, fingerprint: str) -> str | None:
-        [claimed] = self.claim_idempotency_keys([(key, fingerprint)])
-        if isinstance(claimed, IdempotencyConflict):
-            raise claimed
-        return claimed
+        return sole_claim(self.claim_idempotency_keys([(key, fingerprint)]))
 
     def claim_idempotency_keys(
         self, claims: Sequence[tuple[str, str]]

@@ -17,7 +17,8 @@ An *alliance file* (YAML or JSON, documented in ``docs/alliance-file.md``) decla
   for which period (ELM's *issued-by-mandate* profile). mcred signs these for hosted partners;
   partners with a DID of their own sign theirs and upload them (:mod:`issuer.mandates`).
 
-An *issuance* (:class:`Issuance`) is a specification + a learner + a result;
+An *issuance* (:class:`Issuance`) is a specification + a learner + a result (+ the results of
+the course's modules, each assessed by an awarding body: :class:`IssuanceModuleResult`);
 :func:`microcredential_for` turns it into a validated
 :class:`~vc_core.model.microcredential.MicroCredential`. Every field type and vocabulary comes
 from :mod:`vc_core.model.microcredential`; this module only adds the catalogue's own rules
@@ -54,6 +55,8 @@ from issuer.ports import CatalogueStore
 from vc_core.errors import FieldError, MalformedInputError, ModelValidationError
 from vc_core.model.microcredential import (
     MAX_ECTS,
+    MAX_MODULE_GRADE_LENGTH,
+    MAX_MODULES,
     AbsoluteIri,
     Assessment,
     ConceptChoice,
@@ -69,6 +72,7 @@ from vc_core.model.microcredential import (
     Learner,
     LearningOutcome,
     MicroCredential,
+    ModuleId,
     NonEmptyStr,
     QualityAssurance,
     SchacHome,
@@ -89,6 +93,7 @@ __all__ = [
     "AllianceInfo",
     "Issuance",
     "IssuanceLearner",
+    "IssuanceModuleResult",
     "IssuanceResult",
     "MandateDeclaration",
     "Partner",
@@ -664,8 +669,29 @@ class IssuanceResult(_Model):
     supervision: SupervisionMode | None = None
 
 
+class IssuanceModuleResult(_Model):
+    """A module of the course: its id, the partner that assessed it (an awarding body of the
+    specification, by partner id) and the result. ``title`` names the module in the credential
+    (default: the module id). Written into the credential as a
+    :class:`~vc_core.model.microcredential.ModuleAchievement`."""
+
+    module: ModuleId
+    partner: Slug
+    result: Annotated[str, Field(min_length=1, max_length=MAX_MODULE_GRADE_LENGTH)]
+    title: LanguageMap | None = None
+
+
+def _no_module_results(results: tuple[IssuanceModuleResult, ...]) -> bool:
+    return not results
+
+
 class Issuance(_Model):
-    """One credential to issue: which specification, for whom, with what result."""
+    """One credential to issue: which specification, for whom, with what result.
+
+    ``module_results`` is left out of every dump when empty, so that an issuance without
+    module results serializes (and fingerprints, for idempotency keys) exactly as it did
+    before modules existed.
+    """
 
     specification: Slug
     learner: IssuanceLearner
@@ -674,6 +700,26 @@ class Issuance(_Model):
     valid_from: Timestamp | None = None
     """When the credential becomes valid; default: the date of issuing."""
     valid_until: Timestamp | None = None
+    module_results: tuple[IssuanceModuleResult, ...] = Field(
+        default=(), max_length=MAX_MODULES, exclude_if=_no_module_results
+    )
+    """The results of the course's modules (each partner must be an awarding body of the
+    specification: checked by :func:`microcredential_for`)."""
+
+    @field_validator("module_results")
+    @classmethod
+    def _distinct_modules(
+        cls, results: tuple[IssuanceModuleResult, ...]
+    ) -> tuple[IssuanceModuleResult, ...]:
+        first: dict[str, int] = {}
+        for index, module in enumerate(results):
+            if module.module in first:
+                raise ValueError(
+                    f"module {module.module!r} is given twice (entries {first[module.module]} "
+                    f"and {index})"
+                )
+            first[module.module] = index
+        return results
 
     @field_validator("holder_did")
     @classmethod
@@ -734,9 +780,11 @@ def microcredential_for(
     (``coordinator_did`` for the coordinator, ``partner_did_of(partner)`` for the others). A
     quality-assurance ``organisation`` given as a partner id becomes that partner's Erasmus code
     (or SCHAC home). ``parts`` are the part credentials of a stacked credential
-    (:mod:`issuer.stacking` checks them first). Raises :class:`ModelValidationError` for an
-    unknown specification and for anything :meth:`MicroCredential.parse` refuses (``loc``
-    relative to the micro-credential).
+    (:mod:`issuer.stacking` checks them first). A module result's partner becomes that
+    awarding body's Erasmus code (or SCHAC home, or DID). Raises :class:`ModelValidationError`
+    for an unknown specification, for a module assessed by a partner that is no awarding body
+    of the specification (``loc`` ``module_results.<i>.partner``), and for anything
+    :meth:`MicroCredential.parse` refuses (``loc`` relative to the micro-credential).
     """
     try:
         spec = alliance_file.specification(issuance.specification)
@@ -776,6 +824,7 @@ def microcredential_for(
         if qa.organisation in by_partner:
             entry["organisation"] = by_partner[qa.organisation]
         quality_assurance.append(entry)
+    modules = _module_achievements(issuance, spec, by_partner)
 
     learner = issuance.learner.model_dump(mode="json", exclude_none=True, exclude={"learner_ref"})
     if issuance.holder is not None:
@@ -814,7 +863,41 @@ def microcredential_for(
     data.update({k: v for k, v in optional.items() if v is not None})
     if parts:
         data["parts"] = [part.model_dump(mode="json", exclude_none=True) for part in parts]
+    if modules:
+        data["module_achievements"] = modules
     return MicroCredential.parse(data)
+
+
+def _module_achievements(
+    issuance: Issuance, spec: Specification, body_keys: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The issuance's module results as ``MicroCredential.module_achievements`` data, each
+    partner named by its awarding body's key; every partner that is no awarding body of
+    ``spec`` is a :class:`ModelValidationError`."""
+    modules: list[dict[str, Any]] = []
+    problems: list[FieldError] = []
+    for index, result in enumerate(issuance.module_results):
+        if result.partner not in body_keys:
+            problems.append(
+                FieldError(
+                    loc=f"module_results.{index}.partner",
+                    message=f"{result.partner!r} is not an awarding body of {spec.id!r} "
+                    f"({', '.join(spec.awarding_bodies)})",
+                    type="reference_error",
+                )
+            )
+            continue
+        module: dict[str, Any] = {
+            "module": result.module,
+            "awarding_body": body_keys[result.partner],
+            "grade": result.result,
+        }
+        if result.title is not None:
+            module["title"] = result.title
+        modules.append(module)
+    if problems:
+        raise ModelValidationError(problems)
+    return modules
 
 
 # --------------------------------------------------------------------------- the catalogue store

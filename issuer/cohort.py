@@ -32,8 +32,11 @@ Row states::
        └──── recovery ────┘
     invalid   (error: the row did not validate; never issued)
 
-Module results have no place in the credential yet (:class:`~issuer.catalogue.Issuance` has
-none): they are validated and kept in the job's rows.
+Module results are checked here (each partner an awarding body of the specification), kept
+with the job's rows (:attr:`CohortRow.modules`) and passed into the row's issuance
+(:attr:`Issuance.module_results <issuer.catalogue.Issuance.module_results>`), so the credential
+states each module, who assessed it and the result. They are part of the issued data: a learner
+issued earlier with other module results is "issued from different data".
 """
 
 from __future__ import annotations
@@ -644,14 +647,20 @@ def read_cohort_file(
 # --------------------------------------------------------------------------- validating
 
 
-def _column_of(loc: str) -> str:
+def _column_of(loc: str, modules: Sequence[ModuleResult] = ()) -> str:
+    module = re.match(r"^module_results\.(\d+)(?:\.(partner|result|module))?", loc)
+    if module is not None and int(module[1]) < len(modules):
+        field = "result" if module[2] == "result" else "partner"
+        return f"module:{modules[int(module[1])].module}:{field}"
     for prefix, column in sorted(_LOC_TO_COLUMN.items(), key=lambda kv: -len(kv[0])):
         if loc == prefix or loc.startswith(prefix + "."):
             return column
     return loc
 
 
-def _issuance_data(specification_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def _issuance_data(
+    specification_id: str, values: Mapping[str, Any], modules: Sequence[ModuleResult] = ()
+) -> dict[str, Any]:
     learner = {
         key: values[column]
         for column, key in (
@@ -674,7 +683,10 @@ def _issuance_data(specification_id: str, values: Mapping[str, Any]) -> dict[str
         )
         if values.get(column) is not None
     }
-    return {"specification": specification_id, "learner": learner, "result": result}
+    data: dict[str, Any] = {"specification": specification_id, "learner": learner, "result": result}
+    if modules:
+        data["module_results"] = [module.to_dict() for module in modules]
+    return data
 
 
 def _check_modules(
@@ -688,6 +700,7 @@ def _check_modules(
         base = f"module:{module_id}"
         if partner is None and result is None:
             continue  # a module this learner did not take
+        before = len(problems)
         if not _MODULE_ID.match(module_id):
             problems.append(
                 CohortProblem(raw.number, f"{base}:partner", f"{module_id!r} is not a module id")
@@ -708,8 +721,8 @@ def _check_modules(
             problems.append(CohortProblem(raw.number, f"{base}:result", "the result is missing"))
         elif len(str(result)) > 200:
             problems.append(CohortProblem(raw.number, f"{base}:result", "longer than 200"))
-        if isinstance(partner, str) and isinstance(result, str | int | float):
-            modules.append(ModuleResult(module_id, partner, str(result)))
+        if len(problems) == before:
+            modules.append(ModuleResult(module_id, str(partner), str(result)))
     return tuple(modules)
 
 
@@ -765,6 +778,8 @@ def validate_rows(
         before = len(problems)
         row_problems = [p for p in problems if p.row == raw.number]
         modules = _check_modules(raw, spec, problems)
+        if len(problems) != before:
+            modules = ()  # the row is invalid: its module problems are reported once, here
         _check_grading_scheme(raw, spec, problems)
         language = raw.values.get("language")
         if language is not None and str(language).lower() not in MAIL_LANGUAGES:
@@ -788,10 +803,12 @@ def validate_rows(
             first_row_of[ref] = raw.number
         issuance: Issuance | None = None
         try:
-            issuance = Issuance.parse(_issuance_data(spec.id, raw.values))
+            issuance = Issuance.parse(_issuance_data(spec.id, raw.values, modules))
         except ModelValidationError as exc:
             for error in exc.errors:
-                problems.append(CohortProblem(raw.number, _column_of(error.loc), error.message))
+                problems.append(
+                    CohortProblem(raw.number, _column_of(error.loc, modules), error.message)
+                )
         if issuance is not None and issuance.learner.email is None:
             problems.append(CohortProblem(raw.number, "email", "the e-mail address is missing"))
         if issuance is not None and len(problems) == before and not row_problems:
@@ -1035,7 +1052,8 @@ class CohortService:
                 if "another request" in message:
                     message = (
                         "this learner already has a credential of this specification issued "
-                        "from different data (grade, dates or names); correct it by hand"
+                        "from different data (grade, dates, names or module results); correct "
+                        "it by hand"
                     )
                 return RowResult(row.number, RowState.FAILED, error=message)
             except (IssuerError, VcCoreError) as exc:

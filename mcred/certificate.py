@@ -4,7 +4,9 @@
 ``mcred/fonts``) in English, German or French: the title, the learner, every one of the eleven
 Annex I elements of Council Recommendation 2022/C 243/02 with its label in that language
 (the labels of :data:`mcred.wallet.MICRO_CREDENTIAL_CLAIMS`) and the optional elements the
-credential has, the awarding bodies and the coordinating provider with their countries and
+credential has, the modules it states with their results and the awarding bodies that assessed
+them (:func:`certificate_modules`), the awarding bodies and the coordinating provider with their
+countries and
 DIDs, the credential id and issue date, and a QR code of a share link
 (:mod:`mcred.shares`: ``{public_url}/v/{id}#{key}``) captioned "Scan to verify".
 
@@ -66,7 +68,9 @@ from vc_core.model.completeness import (
     OPTIONAL_ELEMENTS,
     AnnexElement,
     check_completeness,
+    has_part_item,
 )
+from vc_core.model.elm import module_achievements
 from verifier.errors import InputTooLargeError, UnverifiableInputError
 from verifier.formats import load_json
 from verifier.report import VerificationReport
@@ -80,6 +84,7 @@ __all__ = [
     "MAX_PDF_BYTES",
     "SUPPORTED_LANGUAGES",
     "Certificate",
+    "CertificateModule",
     "CertificatePdfError",
     "CertificateRow",
     "CertificateService",
@@ -87,6 +92,7 @@ __all__ = [
     "EmbeddedReport",
     "Organisation",
     "PdfVerification",
+    "certificate_modules",
     "certificate_rows",
     "credential_from_pdf",
     "organisations",
@@ -165,6 +171,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "part_of": "Part of: {x}",
         "has_part": "Includes: {x}",
         "entitles_to": "Entitles to: {x}",
+        "modules": "Modules",
+        "module_result": "Result: {x}",
+        "module_assessed_by": "Assessed by: {x}",
         "decimal_mark": ".",
     },
     "de": {
@@ -197,6 +206,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "part_of": "Teil von: {x}",
         "has_part": "Umfasst: {x}",
         "entitles_to": "Berechtigt zu: {x}",
+        "modules": "Module",
+        "module_result": "Ergebnis: {x}",
+        "module_assessed_by": "Geprüft von: {x}",
         "decimal_mark": ",",
     },
     "fr": {
@@ -229,6 +241,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "part_of": f"Fait partie de{_NBSP}: {{x}}",
         "has_part": f"Comprend{_NBSP}: {{x}}",
         "entitles_to": f"Donne droit à{_NBSP}: {{x}}",
+        "modules": "Modules",
+        "module_result": f"Résultat{_NBSP}: {{x}}",
+        "module_assessed_by": f"Évalué par{_NBSP}: {{x}}",
         "decimal_mark": ",",
     },
 }
@@ -461,19 +476,50 @@ def _value(element: AnnexElement, item: str, lang: str) -> str:
     return item
 
 
+@dataclass(frozen=True)
+class CertificateModule:
+    """A module the credential states (:func:`vc_core.model.elm.module_achievements`): its
+    title, its result and the awarding bodies that assessed it, in the certificate's language
+    where the credential has it."""
+
+    title: str
+    result: str | None
+    assessed_by: tuple[str, ...]
+
+
+def certificate_modules(credential: Mapping[str, Any], lang: str) -> tuple[CertificateModule, ...]:
+    """The modules the certificate lists, in the credential's order."""
+    _check_language(lang)
+    body = _localized(_credential_body(credential), lang)
+    return tuple(
+        CertificateModule(
+            title=_text(module.title) or module.module or "—",
+            result=_text(module.grade),
+            assessed_by=tuple(t for t in map(_text, module.awarding_bodies) if t),
+        )
+        for module in module_achievements(body)
+    )
+
+
 def certificate_rows(credential: Mapping[str, Any], lang: str) -> tuple[CertificateRow, ...]:
     """The rows the certificate prints: the eleven mandatory elements (present or not), then
-    the optional ones present, each with its label and values in ``lang``."""
+    the optional ones present, each with its label and values in ``lang``. The modules the
+    certificate lists apart (:func:`certificate_modules`) are not repeated under integration
+    and stackability."""
     _check_language(lang)
-    report = check_completeness(_localized(credential, lang))
+    localized = _localized(credential, lang)
+    report = check_completeness(localized)
     coordinator, bodies = organisations(credential, lang)
     countries = {c for c in (o.country for o in (coordinator, *bodies) if o) if c}
+    modules = {has_part_item(m.title) for m in module_achievements(_credential_body(localized))}
     rows = []
     for element in (*MANDATORY_ELEMENTS, *OPTIONAL_ELEMENTS):
         found = report[element]
-        if not found.present and not found.mandatory:
-            continue
         items = found.items
+        if element is AnnexElement.INTEGRATION_STACKABILITY:
+            items = tuple(item for item in items if item not in modules)
+        if not items and not found.mandatory:
+            continue
         if element is AnnexElement.COUNTRY_OF_ISSUER and coordinator and coordinator.country:
             # the code (ESP) as check_completeness reads it, named as the credential names it
             items = tuple(
@@ -641,6 +687,12 @@ def render_certificate(
         _heading(pdf, t["optional"])
         _rows(pdf, optional)
 
+    # -- the modules, each with its result and who assessed it
+    modules = certificate_modules(credential, lang)
+    if modules:
+        _heading(pdf, t["modules"])
+        _rows(pdf, [(m.title, _module_lines(m, t)) for m in modules], bullets=False)
+
     # -- who awards and who issues
     _heading(pdf, _LABELS[AnnexElement.AWARDING_BODIES.value][lang])
     _rows(pdf, [(body.name, _organisation_lines(body, t)) for body in bodies], bullets=False)
@@ -681,6 +733,15 @@ def _issuer_id(credential: Mapping[str, Any]) -> str:
     issuer = credential.get("issuer")
     ident = issuer.get("id") if isinstance(issuer, Mapping) else issuer
     return str(ident or "")
+
+
+def _module_lines(module: CertificateModule, t: Mapping[str, str]) -> tuple[str, ...]:
+    lines = []
+    if module.result:
+        lines.append(t["module_result"].format(x=module.result))
+    if module.assessed_by:
+        lines.append(t["module_assessed_by"].format(x=", ".join(module.assessed_by)))
+    return tuple(lines) or ("—",)
 
 
 def _organisation_lines(organisation: Organisation, t: Mapping[str, str]) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ to verify a micro-credential, each ending in the same result view (:func:`render
 verdict in words and with an icon (never by colour alone), the credential in human terms (the
 Annex I elements: learner, title, awarding bodies, coordinating provider, date, workload, EQF
 level, learning outcomes, assessment, participation, quality assurance, grade if disclosed,
-stackability) and the named checks.
+stackability; the modules with their results and who assessed them, if the credential states
+them) and the named checks.
 
 1. **Ask the learner's wallet** (OpenID4VP 1.0, :class:`verifier.openid4vp.PresentationRequests`)
    — ``POST /verify/requests`` (form: ``alliance``, any ``claims``, ``device``) creates a
@@ -87,7 +88,8 @@ from mcred.shares import ShareGone, ShareNotFound, SharesService
 from mcred.verifier_page_messages import MESSAGES
 from mcred.wallet import MICRO_CREDENTIAL_CLAIMS
 from vc_core.errors import MalformedInputError
-from vc_core.model.completeness import AnnexElement, check_completeness
+from vc_core.model.completeness import AnnexElement, check_completeness, has_part_item
+from vc_core.model.elm import ModuleSummary, module_achievements
 from vc_core.qr_payload import SHARE_PATH, ShareLinkError, is_share_id, parse_share_url
 from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
@@ -404,6 +406,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ModuleLine:
+    """A module of the credential: its title, its result and who assessed it (the awarding
+    bodies' names), as :func:`vc_core.model.elm.module_achievements` reads them."""
+
+    title: str
+    result: str | None
+    assessed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CredentialView:
     """One credential in human terms: the Annex I elements found (element name → values),
     the coordinating provider and alliance as the trust check named them, and its checks."""
@@ -415,6 +427,8 @@ class CredentialView:
     alliance: str | None
     checks: tuple[Finding, ...]
     disclosure: Literal["full", "selective"]
+    modules: tuple[ModuleLine, ...] = ()
+    """The modules the (ELM) credential states, in its order."""
 
 
 @dataclass(frozen=True)
@@ -475,6 +489,7 @@ def credential_view(report: Mapping[str, Any]) -> CredentialView:
     fmt = str(report.get("format", ""))
     document = report.get("document")
     elements: dict[str, tuple[str, ...]] = {}
+    lines: tuple[ModuleLine, ...] = ()
     if isinstance(document, Mapping):
         if fmt == "dc+sd-jwt":
             for element in AnnexElement:
@@ -488,6 +503,23 @@ def credential_view(report: Mapping[str, Any]) -> CredentialView:
                 completeness = None
             if completeness is not None:
                 elements = {str(e.element): e.items for e in completeness.elements if e.present}
+            modules = _modules(document)
+            stackability = AnnexElement.INTEGRATION_STACKABILITY.value
+            if modules and stackability in elements:  # the modules are listed on their own
+                listed = {has_part_item(m.title) for m in modules}
+                kept = tuple(i for i in elements[stackability] if i not in listed)
+                if kept:
+                    elements[stackability] = kept
+                else:
+                    del elements[stackability]
+            lines = tuple(
+                ModuleLine(
+                    _text_of(m.title) or m.module or "—",
+                    _text_of(m.grade),
+                    tuple(t for t in map(_text_of, m.awarding_bodies) if t),
+                )
+                for m in modules
+            )
     checks = _findings(report)
     issuer: str | None = None
     alliance: str | None = None
@@ -517,7 +549,15 @@ def credential_view(report: Mapping[str, Any]) -> CredentialView:
         alliance=alliance,
         checks=checks,
         disclosure="selective" if fmt == "dc+sd-jwt" else "full",
+        modules=lines,
     )
+
+
+def _modules(document: Mapping[str, Any]) -> tuple[ModuleSummary, ...]:
+    """The modules of an ELM document (the credential, or the ``vc`` claim of a JWT)."""
+    inner = document.get("vc")
+    body = inner if "credentialSubject" not in document and isinstance(inner, Mapping) else document
+    return module_achievements(body)
 
 
 def verdict_of_report(report: Mapping[str, Any]) -> Verdict:
@@ -700,6 +740,8 @@ def _render_credential(lang: str, view: CredentialView, heading: str) -> str:
             row(_claim_label(lang, name), [t["not_disclosed"]])
         if element is AnnexElement.AWARDING_BODIES and view.issuer:
             row(t["coordinating_provider"], [view.issuer])
+    if view.modules:
+        row(t["modules"], [_module_text(lang, module) for module in view.modules])
     on_behalf = ""
     if view.issuer and view.alliance:
         on_behalf = (
@@ -710,6 +752,16 @@ def _render_credential(lang: str, view: CredentialView, heading: str) -> str:
         f'<dl class="credential">{"".join(rows)}</dl>\n'
         f"<h4>{_e(t['checks_heading'])}</h4>\n{_render_checks(lang, view.checks)}\n"
     )
+
+
+def _module_text(lang: str, module: ModuleLine) -> str:
+    t = MESSAGES[lang]
+    text = module.title
+    if module.result:
+        text = t["module_result"].format(module=text, result=module.result)
+    if module.assessed_by:
+        text = t["module_assessed_by"].format(module=text, bodies=", ".join(module.assessed_by))
+    return text
 
 
 def render_result(lang: str, verdict: Verdict) -> str:

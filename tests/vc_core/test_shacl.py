@@ -131,3 +131,23 @@ def test_benchmark_triple_count_is_stable() -> None:
     lines = [line for line in nquads.splitlines() if line.strip()]
     assert len(lines) == len(set(lines)) == len(_data_graph(doc))
     assert 250 <= len(lines) <= 400
+
+
+def test_a_module_needs_its_grade_and_its_awarding_body() -> None:
+    """The modules of the case ``module-results`` are checked like any claim: a module whose
+    assessment lost its grade, or whose awarding process lost its body, does not conform."""
+    (case,) = [c for c in CASES["conforming"] if c["id"] == "module-results"]
+    doc = _built(apply_patch(sample_microcredential_data(), case["patch"]))
+    module = "credentialSubject.hasClaim.0.hasPart.1"
+    assert doc["credentialSubject"]["hasClaim"][0]["hasPart"][1]["title"]["en"] == [
+        "Designing a SUMP"
+    ]
+    broken = apply_patch(
+        doc,
+        [
+            {"op": "delete", "path": f"{module}.provenBy.0.grade"},
+            {"op": "delete", "path": f"{module}.awardedBy.awardingBody"},
+        ],
+    )
+    elm = "http://data.europa.eu/snb/model/elm/"
+    assert _violations(broken, "no-cv") == [f"{elm}awardingBody", f"{elm}grade"]

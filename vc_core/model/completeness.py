@@ -22,6 +22,12 @@ the document. Country of the issuer: the ``issuer``'s address, else (as in unsea
 which have no issuer yet) the awarding bodies' addresses: the Annex means the provider.
 Quality assurance: ``specifiedBy.accreditation``, ``evidence[].accreditation`` (``edc-accredited``
 profile) or an awarding body's ``accreditation`` (institutional QA, the DEQAR pattern).
+
+Integration and stackability lists every ``hasPart`` of the claim (``has part: <title>``):
+stacked part credentials, and also achievements stated in place, such as the modules of a
+course with their results (the EC's joint-degree sample; mcred's module results). A reader that
+shows those modules on their own (:func:`vc_core.model.elm.module_achievements`) can leave
+their items out with :func:`has_part_item`.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ __all__ = [
     "CompletenessReport",
     "ElementReport",
     "check_completeness",
+    "has_part_item",
 ]
 
 
@@ -146,6 +153,12 @@ def check_completeness(credential: Mapping[str, Any]) -> CompletenessReport:
         raise MalformedInputError("a credential must be a JSON object")
     path, body = _unwrap(credential)
     return _Reader(path, body).report()
+
+
+def has_part_item(title: Mapping[str, Any] | str) -> str:
+    """The integration-and-stackability item :func:`check_completeness` reports for a
+    ``hasPart`` titled ``title`` (a language map, either ELM form, or a string)."""
+    return f"has part: {_shorten(_text(title) or '')}"
 
 
 # --------------------------------------------------------------------------- plumbing

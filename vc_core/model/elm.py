@@ -38,6 +38,18 @@ Choices, each checked by the tests against the pinned 3.2 context and the EDC SH
   :data:`PART_DIGEST_SCHEME`, SRI form ``sha256-<base64>``; :func:`part_digest`). ELM has no
   digest property; an ``Identifier`` of a named scheme is what EDC's shapes accept there.
   :func:`stacked_parts` reads the references back; :func:`read_part` summarises a part.
+* **Modules** (:attr:`MicroCredential.module_achievements`): each module is a
+  ``LearningAchievement`` stated in place in the claim's ``hasPart``, after any stacked parts,
+  as the EC's joint-degree sample states its courses: its ``title`` (the module id unless a
+  title is given), an ``Identifier`` holding the module id (scheme :data:`MODULE_ID_SCHEME`),
+  ``awardedBy`` an ``AwardingProcess`` whose ``awardingBody`` is the awarding body that assessed
+  it (a reference to the ``Organisation`` the credential already describes; no
+  ``awardingDate``: the module's own date is not known), and ``provenBy`` a
+  ``LearningAssessment`` with the result as its ``grade`` ``Note``, ``assessedBy`` that body and
+  ``awardedBy`` the same process (EDC requires ``title``, ``grade`` and ``awardedBy`` there).
+  ELM 3 links a claim to its assessment by ``provenBy``; ``wasDerivedFrom`` was ELM 2's
+  (EDCI) term and is not in the 3.x context. :func:`module_achievements` reads modules back
+  (any achievement stated in place, ours or the EC's).
 """
 
 from __future__ import annotations
@@ -63,6 +75,7 @@ from vc_core.model.microcredential import (
     CoordinatingProvider,
     EscoSkill,
     MicroCredential,
+    ModuleAchievement,
     PartAwardingBody,
     QualificationRef,
     QualityAssurance,
@@ -75,6 +88,7 @@ __all__ = [
     "EDC_GENERIC_FULL",
     "EDC_ISSUED_BY_MANDATE",
     "ELM_CONTEXT",
+    "MODULE_ID_SCHEME",
     "PART_DIGEST_SCHEME",
     "PART_DIGEST_SCHEME_ID",
     "PART_ID_SCHEME",
@@ -82,10 +96,12 @@ __all__ = [
     "PLACEHOLDER_PNG_BASE64",
     "STATUS_LIST_CONTEXT",
     "VC_V1_CONTEXT",
+    "ModuleSummary",
     "PartReference",
     "PartSummary",
     "build_elm_credential",
     "format_datetime",
+    "module_achievements",
     "part_digest",
     "read_part",
     "stacked_parts",
@@ -112,6 +128,9 @@ PART_ID_SCHEME_ID = "https://www.w3.org/TR/vc-data-model/#identifiers"
 PART_DIGEST_SCHEME = "SHA-256 digest (SRI) of the credential as received"
 """``schemeName`` of the ``Identifier`` that holds a part's digest (:func:`part_digest`)."""
 PART_DIGEST_SCHEME_ID = "https://www.w3.org/TR/SRI/#integrity-metadata"
+MODULE_ID_SCHEME = "Module id"
+"""``schemeName`` of the ``Identifier`` that holds a module's id (the alliance's, e.g.
+``sump-design``) on a module stated in a claim's ``hasPart``."""
 
 _NODE_NAMESPACE = uuid.UUID("0b3f4c1e-6a53-5d0e-9a62-3f0f6f5e2a11")
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
@@ -516,9 +535,38 @@ class _ElmBuilder:
         claim["awardedBy"] = process
         claim["provenBy"] = [self.assessment(process["id"])]
         claim["specifiedBy"] = self.qualification()
-        if mc.parts:
-            claim["hasPart"] = [self.part(part) for part in mc.parts]
+        parts = [self.part(part) for part in mc.parts]
+        parts += [self.module(module) for module in mc.module_achievements]
+        if parts:
+            claim["hasPart"] = parts
         return claim
+
+    def module(self, module: ModuleAchievement) -> dict[str, Any]:
+        """A module stated in place: who assessed it and the result (module docstring)."""
+        title = self.lang_map(module.title or self.one_language(module.module))
+        body = {"id": self.body_node_id(module.awarding_body), "type": "Organisation"}
+        process_id = self.ids.new("awardingProcess")
+        return {
+            "id": self.ids.new("learningAchievement"),
+            "type": "LearningAchievement",
+            "title": title,
+            "identifier": [self.identifier(MODULE_ID_SCHEME, module.module)],
+            "awardedBy": {
+                "id": process_id,
+                "type": "AwardingProcess",
+                "awardingBody": [copy.deepcopy(body)],
+            },
+            "provenBy": [
+                {
+                    "id": self.ids.new("learningAssessment"),
+                    "type": "LearningAssessment",
+                    "title": copy.deepcopy(title),
+                    "grade": self.note(self.one_language(module.grade)),
+                    "assessedBy": [body],
+                    "awardedBy": {"id": process_id, "type": "AwardingProcess"},
+                }
+            ],
+        }
 
     # -- stacking ------------------------------------------------------------------------
 
@@ -841,6 +889,72 @@ def stacked_parts(credential: Mapping[str, Any]) -> tuple[PartReference, ...]:
             continue  # a hasPart that names no credential (an achievement stated in place)
         parts.append(PartReference(credential_id, digest, issuer, _texts(node.get("title"))))
     return tuple(parts)
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    """An achievement stated in place in a credential's primary claim (``hasPart``): a module
+    of the course as :func:`module_achievements` reads it.
+
+    ``module`` is the module id (an ``Identifier`` of scheme :data:`MODULE_ID_SCHEME`; None
+    when the credential gives none, as the EC's samples); ``awarding_bodies`` the legal names
+    (by language) of the organisations that awarded it (a body the credential does not name is
+    given by its id, under ``"und"``); ``grade`` the text of its assessments' grade (empty when
+    it states none).
+    """
+
+    module: str | None
+    title: Mapping[str, str]
+    awarding_bodies: tuple[Mapping[str, str], ...]
+    grade: Mapping[str, str]
+
+
+def module_achievements(credential: Mapping[str, Any]) -> tuple[ModuleSummary, ...]:
+    """The modules a credential states in its primary claim's ``hasPart``: every
+    ``LearningAchievement`` there that names no credential (those are stacked parts,
+    :func:`stacked_parts`). Reads plain JSON (the credential as verified); ``()`` when none."""
+    modules: list[ModuleSummary] = []
+    described: dict[str, Mapping[str, Any]] | None = None
+    for node in _nodes(_primary_claim(credential).get("hasPart")):
+        if not _has_type(node, "LearningAchievement"):
+            continue
+        schemes = {
+            str(identifier["schemeName"]): identifier.get("notation")
+            for identifier in _nodes(node.get("identifier"))
+            if isinstance(identifier.get("schemeName"), str)
+        }
+        if PART_ID_SCHEME in schemes or PART_DIGEST_SCHEME in schemes:
+            continue  # a part credential, not an achievement stated in place
+        module = schemes.get(MODULE_ID_SCHEME)
+        if described is None:
+            described = _organisations(credential)
+        bodies: list[Mapping[str, str]] = []
+        for process in _nodes(node.get("awardedBy")):
+            for reference in _nodes(process.get("awardingBody")):
+                body_id = _node_id(reference)
+                found = described.get(body_id, reference) if body_id is not None else reference
+                name = _texts(found.get("legalName")) or _texts(found.get("prefLabel"))
+                if name:
+                    bodies.append(name)
+                elif body_id is not None:
+                    bodies.append({"und": body_id})
+        grade: dict[str, str] = {}
+        for assessment in _nodes(node.get("provenBy")):
+            for note in _nodes(assessment.get("grade")):
+                grade = grade or _texts(note.get("noteLiteral"))
+        title = _texts(node.get("title"))
+        if not title:
+            specs = _nodes(node.get("specifiedBy"))
+            title = _texts(specs[0].get("title")) if specs else {}
+        modules.append(
+            ModuleSummary(
+                module=module if isinstance(module, str) else None,
+                title=title or ({"und": module} if isinstance(module, str) else {}),
+                awarding_bodies=tuple(bodies),
+                grade=grade,
+            )
+        )
+    return tuple(modules)
 
 
 @dataclass(frozen=True)

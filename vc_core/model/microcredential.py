@@ -22,6 +22,10 @@ optional                        prerequisites, supervision, grade, stackability,
                                 further_information
 ==============================  ===============================================================
 
+A joint course is often taught in modules, each assessed by one of the awarding bodies:
+:attr:`MicroCredential.module_achievements` states each module's result and who assessed it
+(:class:`ModuleAchievement`; ELM: a ``LearningAchievement`` in the claim's ``hasPart``).
+
 Multilingual text is a *language map* ``{"en": "…", "de": "…"}`` keyed by ISO 639-1 codes (see
 :data:`vc_core.model.vocab.LANGUAGES`). Dates must carry a time zone; a bare date means midnight
 UTC. :meth:`MicroCredential.parse` turns pydantic's errors into one
@@ -71,6 +75,8 @@ __all__ = [
     "Learner",
     "LearningOutcome",
     "MicroCredential",
+    "ModuleAchievement",
+    "ModuleId",
     "PartAwardingBody",
     "QualificationRef",
     "QualityAssurance",
@@ -90,6 +96,9 @@ MAX_DISPLAY_IMAGE_BYTES = 64 * 1024
 """Display images are kept small (specs.md §9.6.4); 64 KiB decoded at most."""
 MAX_STACKED_PARTS = 50
 """A stacked credential references at most 50 part credentials."""
+MAX_MODULES = 50
+"""A credential states the results of at most 50 modules."""
+MAX_MODULE_GRADE_LENGTH = 200
 
 # --------------------------------------------------------------------------- scalar types
 
@@ -512,6 +521,31 @@ class StackedPart(_Model):
         return None if self.ects is None else format(self.ects.normalize(), "f")
 
 
+ModuleId = Annotated[
+    str,
+    _matching(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        "a module id (1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit)",
+    ),
+]
+"""The id an alliance gives a module of a course (``sump-design``)."""
+
+
+class ModuleAchievement(_Model):
+    """A module of the course and its result: ELM ``LearningAchievement`` stated in place in the
+    claim's ``hasPart``, awarded by the awarding body that assessed it, proven by a
+    ``LearningAssessment`` with its ``grade``.
+
+    ``awarding_body`` names that awarding body by DID, Erasmus code or SCHAC home (as
+    :attr:`QualityAssurance.organisation` does); ``title`` defaults to the module id.
+    """
+
+    module: ModuleId
+    awarding_body: NonEmptyStr
+    grade: Annotated[str, Field(min_length=1, max_length=MAX_MODULE_GRADE_LENGTH)]
+    title: LanguageMap | None = None
+
+
 # --------------------------------------------------------------------------- the credential
 
 
@@ -547,6 +581,8 @@ class MicroCredential(_Model):
     display_image: DisplayImage | None = None
     # Stacking: the part credentials this one is made of (none for a stand-alone credential).
     parts: tuple[StackedPart, ...] = Field(default=(), max_length=MAX_STACKED_PARTS)
+    # The modules of the course, each with its result and the awarding body that assessed it.
+    module_achievements: tuple[ModuleAchievement, ...] = Field(default=(), max_length=MAX_MODULES)
 
     # -- cross-field rules (field validators see the fields declared before them) ----------
 
@@ -603,6 +639,28 @@ class MicroCredential(_Model):
                 raise ValueError(f"part {part.credential_id!r} is listed twice")
             seen.add(part.credential_id)
         return parts
+
+    @field_validator("module_achievements")
+    @classmethod
+    def _modules(
+        cls, modules: tuple[ModuleAchievement, ...], info: ValidationInfo
+    ) -> tuple[ModuleAchievement, ...]:
+        seen: set[str] = set()
+        for index, module in enumerate(modules):
+            if module.module in seen:
+                raise ValueError(f"module {module.module!r} is listed twice (entry {index})")
+            seen.add(module.module)
+        bodies: tuple[AwardingBody, ...] | None = info.data.get("awarding_bodies")
+        if bodies is None:
+            return modules
+        keys = {k for b in bodies for k in (b.did, b.erasmus_code, b.schac_home) if k}
+        for index, module in enumerate(modules):
+            if module.awarding_body not in keys:
+                raise ValueError(
+                    f"module_achievements[{index}].awarding_body {module.awarding_body!r} names "
+                    "no awarding body (use its DID, Erasmus code or SCHAC home)"
+                )
+        return modules
 
     # -- derived -------------------------------------------------------------------------
 

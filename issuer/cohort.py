@@ -977,7 +977,7 @@ class CohortService:
             claimed = self.jobs.claim_rows(job_id, owner, chunk, self._clock() + self.lease)
             if not claimed:
                 break
-            results = [self._issue_row(principal, job, row) for row in claimed]
+            results = self._issue_rows(principal, job, claimed)
             done += self.jobs.record(job_id, owner, results)
             if on_chunk is not None:
                 on_chunk(len(results))
@@ -1028,12 +1028,46 @@ class CohortService:
                     on_wait(busy.job)
                 time.sleep(poll)
 
-    def _issue_row(self, principal: Principal, job: CohortJob, row: CohortRow) -> RowResult:
-        key = idempotency_key(job.alliance_id, job.specification_id, row.learner_ref)
-        try:
-            issuance = Issuance.parse(row.issuance)
-        except ModelValidationError as exc:  # pragma: no cover - validated when submitted
-            return RowResult(row.number, RowState.FAILED, error=exc.message)
+    def _issue_rows(
+        self, principal: Principal, job: CohortJob, rows: Sequence[CohortRow]
+    ) -> list[RowResult]:
+        """A chunk's rows issued together (:meth:`Issuer.issue_many
+        <issuer.service.Issuer.issue_many>`: one transaction for their idempotency keys, one
+        for their records). A row whose key another run completed meanwhile is issued again
+        on its own, which replays that run's credential."""
+        results: dict[int, RowResult] = {}
+        parsed: list[tuple[CohortRow, Issuance]] = []
+        for row in rows:
+            try:
+                parsed.append((row, Issuance.parse(row.issuance)))
+            except ModelValidationError as exc:  # pragma: no cover - validated when submitted
+                results[row.number] = RowResult(row.number, RowState.FAILED, error=exc.message)
+        outcomes = self.issuer.issue_many(
+            principal,
+            job.alliance_id,
+            [(issuance, self._key(job, row)) for row, issuance in parsed],
+            formats=job.formats,
+        )
+        for (row, issuance), outcome in zip(parsed, outcomes, strict=True):
+            if isinstance(outcome, IdempotencyConflict):
+                results[row.number] = self._issue_row(principal, job, row, issuance)
+            elif isinstance(outcome, IssuerError | VcCoreError):
+                results[row.number] = _failed(row, outcome)
+            elif isinstance(outcome, Exception):
+                raise outcome  # (a record id stored twice: the store, not the row, is wrong)
+            else:
+                results[row.number] = RowResult(
+                    row.number, RowState.ISSUED, credential_id=outcome.record.id
+                )
+        return [results[row.number] for row in rows]
+
+    @staticmethod
+    def _key(job: CohortJob, row: CohortRow) -> str:
+        return idempotency_key(job.alliance_id, job.specification_id, row.learner_ref)
+
+    def _issue_row(
+        self, principal: Principal, job: CohortJob, row: CohortRow, issuance: Issuance
+    ) -> RowResult:
         for _attempt in range(2):
             try:
                 issued = self.issuer.issue(
@@ -1041,25 +1075,26 @@ class CohortService:
                     job.alliance_id,
                     issuance,
                     formats=job.formats,
-                    idempotency_key=key,
+                    idempotency_key=self._key(job, row),
                 )
             except IdempotencyConflict:
                 # another run stored this learner's credential first (see the module doc):
                 # claiming the key again replays it
                 continue
-            except Conflict as exc:
-                message = exc.message
-                if "another request" in message:
-                    message = (
-                        "this learner already has a credential of this specification issued "
-                        "from different data (grade, dates, names or module results); correct "
-                        "it by hand"
-                    )
-                return RowResult(row.number, RowState.FAILED, error=message)
             except (IssuerError, VcCoreError) as exc:
-                return RowResult(row.number, RowState.FAILED, error=_message(exc))
+                return _failed(row, exc)
             return RowResult(row.number, RowState.ISSUED, credential_id=issued.record.id)
         return RowResult(row.number, RowState.FAILED, error="the idempotency key kept changing")
+
+
+def _failed(row: CohortRow, error: IssuerError | VcCoreError) -> RowResult:
+    message = _message(error)
+    if isinstance(error, Conflict) and "another request" in message:
+        message = (
+            "this learner already has a credential of this specification issued from "
+            "different data (grade, dates, names or module results); correct it by hand"
+        )
+    return RowResult(row.number, RowState.FAILED, error=message)
 
 
 def _message(error: IssuerError | VcCoreError) -> str:

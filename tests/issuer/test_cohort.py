@@ -273,6 +273,18 @@ def test_different_data_for_an_issued_learner_fails_that_row(office: Office) -> 
     assert len(office.issued()) == 1
 
 
+def test_a_failed_row_in_a_chunk_leaves_the_others_issued(office: Office) -> None:
+    office.cohorts.run(ADMIN, office.cohorts.submit(ADMIN, "arqus", SPEC, csv_file(learner(2))).id)
+    content = csv_file(learner(1), learner(2, grade="9"), learner(3), learner(4))
+    job = office.cohorts.submit(ADMIN, "arqus", SPEC, content)
+    counts = office.cohorts.run(ADMIN, job.id, chunk=4)
+    assert (counts.issued, counts.failed) == (3, 1)
+    rows = {r.learner_ref: r for r in office.jobs.rows(job.id)}
+    assert "different data" in (rows["s-2"].error or "")
+    assert rows["s-2"].credential_id is None
+    assert sorted(c.learner_ref for c in office.issued()) == ["s-1", "s-2", "s-3", "s-4"]
+
+
 def test_a_run_whose_process_died_is_taken_over(office: Office) -> None:
     content = csv_file(*(learner(n) for n in range(1, 8)))
     job = office.cohorts.submit(ADMIN, "arqus", SPEC, content)
@@ -281,7 +293,7 @@ def test_a_run_whose_process_died_is_taken_over(office: Office) -> None:
     # the dead run claimed rows 1-3, issued row 1, claimed row 2's key, recorded nothing
     claimed = office.jobs.claim_rows(job.id, dead, 3, datetime.now(UTC) + timedelta(seconds=30))
     assert [r.number for r in claimed] == [1, 2, 3]
-    office.cohorts._issue_row(ADMIN, job, claimed[0])
+    office.cohorts._issue_rows(ADMIN, job, claimed[:1])
     key = idempotency_key("arqus", SPEC, "s-2")
     office.credentials.claim_idempotency_key(key, "its fingerprint")
 

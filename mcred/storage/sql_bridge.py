@@ -126,6 +126,23 @@ class _Pruning:
         return now
 
 
+class _SqlStore:
+    """One table of short-lived rows (or two, for offers): ``put`` prunes it when due."""
+
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._pruning = _Pruning(clock)
+
+    def _put(self, key: InstrumentedAttribute[str], values: dict[str, Any]) -> None:
+        """Upsert one row of ``key``'s table (its ``expires_at`` column prunes it)."""
+        with write_transaction(self._engine) as connection:
+            now = self._pruning.due()
+            if now is not None:
+                _prune(connection, key, key.class_.expires_at, now)
+            _upsert(connection, key, values)
+
+
 # --- offers and pre-authorized code grants ---------------------------------------------------
 
 
@@ -141,13 +158,8 @@ def _grant(row: Any, attempts_left: int | None = None) -> PreAuthorizedGrant:
     )
 
 
-class SqlOfferStore:
+class SqlOfferStore(_SqlStore):
     """Credential offers and their grants; :meth:`redeem` is one conditional transaction."""
-
-    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._pruning = _Pruning(clock)
 
     def put(self, offer: Offer, grant: PreAuthorizedGrant) -> None:
         self.put_many([(offer, grant)])
@@ -256,28 +268,17 @@ class SqlOfferStore:
 # --- access tokens, nonces, notification ids -------------------------------------------------
 
 
-class SqlAccessTokenStore:
-    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._pruning = _Pruning(clock)
-
+class SqlAccessTokenStore(_SqlStore):
     def put(self, token: AccessToken) -> None:
-        row = Oid4vciAccessTokenRow
-        with write_transaction(self._engine) as connection:
-            now = self._pruning.due()
-            if now is not None:
-                _prune(connection, row.token, row.expires_at, now)
-            _upsert(
-                connection,
-                row.token,
-                {
-                    "token": token.token,
-                    "credential_id": token.credential_id,
-                    "configuration_ids": list(token.configuration_ids),
-                    "expires_at": token.expires_at,
-                },
-            )
+        self._put(
+            Oid4vciAccessTokenRow.token,
+            {
+                "token": token.token,
+                "credential_id": token.credential_id,
+                "configuration_ids": list(token.configuration_ids),
+                "expires_at": token.expires_at,
+            },
+        )
 
     def get(self, token: str) -> AccessToken | None:
         row = Oid4vciAccessTokenRow
@@ -292,19 +293,9 @@ class SqlAccessTokenStore:
         )
 
 
-class SqlNonceStore:
-    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._pruning = _Pruning(clock)
-
+class SqlNonceStore(_SqlStore):
     def put(self, nonce: str, expires_at: datetime) -> None:
-        row = Oid4vciNonceRow
-        with write_transaction(self._engine) as connection:
-            now = self._pruning.due()
-            if now is not None:
-                _prune(connection, row.nonce, row.expires_at, now)
-            _upsert(connection, row.nonce, {"nonce": nonce, "expires_at": expires_at})
+        self._put(Oid4vciNonceRow.nonce, {"nonce": nonce, "expires_at": expires_at})
 
     def consume(self, nonce: str) -> bool:
         row = Oid4vciNonceRow
@@ -317,27 +308,16 @@ class SqlNonceStore:
         return deleted is not None
 
 
-class SqlNotificationStore:
-    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._pruning = _Pruning(clock)
-
+class SqlNotificationStore(_SqlStore):
     def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None:
-        row = Oid4vciNotificationRow
-        with write_transaction(self._engine) as connection:
-            now = self._pruning.due()
-            if now is not None:
-                _prune(connection, row.notification_id, row.expires_at, now)
-            _upsert(
-                connection,
-                row.notification_id,
-                {
-                    "notification_id": notification_id,
-                    "credential_id": credential_id,
-                    "expires_at": expires_at,
-                },
-            )
+        self._put(
+            Oid4vciNotificationRow.notification_id,
+            {
+                "notification_id": notification_id,
+                "credential_id": credential_id,
+                "expires_at": expires_at,
+            },
+        )
 
     def credential_of(self, notification_id: str) -> str | None:
         row = Oid4vciNotificationRow
@@ -353,30 +333,19 @@ class SqlNotificationStore:
 # --- deferred transactions -------------------------------------------------------------------
 
 
-class SqlDeferredStore:
-    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._pruning = _Pruning(clock)
-
+class SqlDeferredStore(_SqlStore):
     def put(self, transaction: DeferredTransaction) -> None:
-        row = Oid4vciDeferredRow
-        with write_transaction(self._engine) as connection:
-            now = self._pruning.due()
-            if now is not None:
-                _prune(connection, row.transaction_id, row.expires_at, now)
-            _upsert(
-                connection,
-                row.transaction_id,
-                {
-                    "transaction_id": transaction.transaction_id,
-                    "credential_id": transaction.credential_id,
-                    "configuration_id": transaction.configuration_id,
-                    "holders": holders_to_json(transaction.holders),
-                    "access_token": transaction.access_token,
-                    "expires_at": transaction.expires_at,
-                },
-            )
+        self._put(
+            Oid4vciDeferredRow.transaction_id,
+            {
+                "transaction_id": transaction.transaction_id,
+                "credential_id": transaction.credential_id,
+                "configuration_id": transaction.configuration_id,
+                "holders": holders_to_json(transaction.holders),
+                "access_token": transaction.access_token,
+                "expires_at": transaction.expires_at,
+            },
+        )
 
     def get(self, transaction_id: str) -> DeferredTransaction | None:
         row = Oid4vciDeferredRow

@@ -12,11 +12,18 @@
   processes count), latency percentiles, and py-spy sampling of the server.
 * :func:`complete_flow` is a wallet taking one credential through the OpenID4VCI 1.0
   pre-authorized flow (offer by the admin API → token with the PIN → nonce → ``jwt`` proof of
-  a :class:`Holder` key → credential), each step timed.
+  a :class:`Holder` key → credential), each step timed, over an :class:`httpx.AsyncClient` or
+  a :class:`KeepAliveClient`: a lean HTTP/1.1 client (one keep-alive connection, asyncio and
+  httptools' C parser) for the benches whose client runs on the server's machine, where
+  httpx's ~1 ms of Python per request would be measured along with the server.
+  :func:`spread_over_workers` connects such clients evenly over ``mcred serve --workers N``'s
+  processes (an idle server hands every new connection to the same worker).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import resource
 import secrets
@@ -27,13 +34,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Protocol, cast
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httptools
 import httpx
 import psycopg
 from psycopg import sql
@@ -42,8 +50,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vc_core.dids import did_key_from_public_key
-from vc_core.jose import sign_jws
-from vc_core.keys import KeyType, PrivateKey
+from vc_core.keys import KeyType, PrivateKey, b64url_encode
 
 __all__ = [
     "ADMIN",
@@ -51,8 +58,10 @@ __all__ = [
     "CpuSample",
     "FlowFailed",
     "Holder",
+    "KeepAliveClient",
     "McredServer",
     "complete_flow",
+    "connection_holder",
     "free_port",
     "latency_ms",
     "machine_busy_s",
@@ -61,6 +70,7 @@ __all__ = [
     "process_tree_cpu_s",
     "py_spy_recording",
     "running_server",
+    "spread_over_workers",
     "start_with_workers",
     "summarise_py_spy",
 ]
@@ -389,18 +399,304 @@ def start_with_workers(
     return server
 
 
+# -- a lean HTTP/1.1 client ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeanResponse:
+    """A response of :class:`KeepAliveClient` (the part of :class:`httpx.Response` the benches
+    read): status, headers (lower-case names), body."""
+
+    status_code: int
+    headers: list[tuple[str, str]]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class _Http11Connection(asyncio.Protocol):
+    """One TCP connection: writes a request, parses the response with httptools (status line,
+    headers, ``Content-Length`` or chunked body), one exchange at a time."""
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[tuple[LeanResponse, bool]] | None = None
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self.closed = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(ConnectionError(f"unreadable HTTP response: {exc}"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._fail(exc or ConnectionError("the server closed the connection"))
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        self._headers, self._body = [], []
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        response = LeanResponse(self._parser.get_status_code(), self._headers, b"".join(self._body))
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((response, self._parser.should_keep_alive()))
+
+    def _fail(self, exc: BaseException) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+
+    async def exchange(self, request: bytes, timeout: float) -> tuple[LeanResponse, bool]:
+        """The response to ``request`` and whether the connection stays open after it; after
+        ``timeout`` seconds without one, :class:`TimeoutError` and the connection is closed."""
+        if self._transport is None or self.closed or self._waiter is not None:
+            raise ConnectionError("the connection is closed or busy")
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[tuple[LeanResponse, bool]] = loop.create_future()
+        self._waiter = waiter
+        self._transport.write(request)
+        timer = loop.call_later(timeout, self._time_out, timeout)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+
+    def _time_out(self, timeout: float) -> None:
+        self._fail(TimeoutError(f"no response within {timeout} s"))
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self._transport is not None:
+            self._transport.close()
+
+    @property
+    def local_port(self) -> int | None:
+        if self._transport is None or self.closed:
+            return None
+        sockname = self._transport.get_extra_info("sockname")
+        return int(sockname[1]) if sockname else None
+
+
+class KeepAliveClient:
+    """A lean HTTP/1.1 client of one ``http://`` server over one keep-alive connection.
+
+    ``get`` and ``post`` take the arguments of :class:`httpx.AsyncClient`'s that the benches
+    use (``headers``, ``data`` form-encoded, ``json``). Requests go one at a time; the
+    connection is opened on first use and again after the server closed it (``Connection:
+    close``, or idle) — a request in flight when it drops raises :class:`ConnectionError`,
+    never retried (POSTs are not idempotent). No redirects, cookies, proxies or TLS.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 120.0) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"KeepAliveClient speaks plain http:// only, not {base_url!r}")
+        self._address = (parts.hostname, parts.port or 80)
+        self._host = parts.netloc.encode("ascii")
+        self._prefix = parts.path.rstrip("/")
+        self._timeout = timeout
+        self._connection: _Http11Connection | None = None
+
+    async def __aenter__(self) -> KeepAliveClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    @property
+    def local_port(self) -> int | None:
+        """The client's TCP port of the open connection (None when there is none)."""
+        return None if self._connection is None else self._connection.local_port
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes = b"",
+        content_type: str | None = None,
+    ) -> LeanResponse:
+        lines = [f"{method} {self._prefix}{url} HTTP/1.1".encode("ascii"), b"Host: " + self._host]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}".encode("latin-1"))
+        if content_type is not None:
+            lines.append(f"Content-Type: {content_type}".encode("latin-1"))
+        if content or method not in ("GET", "HEAD"):
+            lines.append(b"Content-Length: %d" % len(content))
+        request = b"\r\n".join(lines) + b"\r\n\r\n" + content
+        connection = self._connection
+        if connection is None or connection.closed:
+            loop = asyncio.get_running_loop()
+            _, connection = await loop.create_connection(_Http11Connection, *self._address)
+            self._connection = connection
+        response, keep_alive = await connection.exchange(request, self._timeout)
+        if not keep_alive:
+            connection.close()
+            self._connection = None
+        return response
+
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> LeanResponse:
+        return await self.request("GET", url, headers=headers)
+
+    async def post(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> LeanResponse:
+        if data is not None:
+            form = urlencode(data).encode("ascii")
+            return await self.request(
+                "POST",
+                url,
+                headers=headers,
+                content=form,
+                content_type="application/x-www-form-urlencoded",
+            )
+        if json is not None:
+            body = _json_dumps(json, separators=(",", ":")).encode("utf-8")
+            return await self.request(
+                "POST", url, headers=headers, content=body, content_type="application/json"
+            )
+        return await self.request("POST", url, headers=headers)
+
+
+_json_dumps = json.dumps  # ``post``'s ``json`` argument shadows the module there
+
+
+def _socket_inodes(local_port: int, remote_port: int) -> set[str]:
+    """``socket:[inode]`` of the TCP sockets from ``local_port`` to ``remote_port``."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if (
+                inode != "0"
+                and int(local.rpartition(":")[2], 16) == local_port
+                and int(remote.rpartition(":")[2], 16) == remote_port
+            ):
+                found.add(f"socket:[{inode}]")
+    return found
+
+
+def connection_holder(server_pid: int, server_port: int, client_port: int) -> int | None:
+    """The process of ``server_pid``'s tree (a uvicorn worker) holding the server's end of the
+    TCP connection from ``client_port``; None when ``/proc`` does not say."""
+    wanted = _socket_inodes(server_port, client_port)
+    pending = [server_pid] if wanted else []
+    while pending:
+        pid = pending.pop()
+        try:
+            descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            descriptors = []
+        for descriptor in descriptors:
+            try:
+                if os.readlink(descriptor) in wanted:
+                    return pid
+            except OSError:
+                continue
+        pending += _children(pid)
+    return None
+
+
+SPREAD_PROBE = "/.well-known/openid-credential-issuer"
+"""What :func:`spread_over_workers` asks (a wallet's first request; answered in the event loop)."""
+
+
+async def spread_over_workers(
+    server_pid: int,
+    server_port: int,
+    workers: int,
+    clients: Sequence[KeepAliveClient],
+    *,
+    attempts: int = 50,
+) -> Counter[int | None]:
+    """Connect ``clients`` so that each of the server's ``workers`` holds an even share of
+    the connections; how many connections each process holds (by pid, None: not found).
+
+    With ``mcred serve --workers N`` the worker processes share one listening socket and an
+    idle server hands every new connection to the same worker, so N long-lived keep-alive
+    clients would all be served by one process. A client on a worker holding more than its
+    share reconnects while the other clients of that worker keep it busy (then another worker
+    accepts), up to ``attempts`` times; which worker holds a connection is read from
+    ``/proc`` (no spreading where it cannot be read).
+    """
+    for client in clients:
+        await client.get(SPREAD_PROBE)
+
+    def holder(client: KeepAliveClient) -> int | None:
+        port = client.local_port
+        return None if port is None else connection_holder(server_pid, server_port, port)
+
+    holders = [holder(client) for client in clients]
+    share = -(-len(clients) // max(1, workers))
+    for _ in range(attempts if None not in holders else 0):
+        crowded = [w for w, n in Counter(holders).items() if n > share]
+        if not crowded:
+            break
+        on_it = [i for i, w in enumerate(holders) if w == crowded[0]]
+        busy = [asyncio.ensure_future(clients[i].get(SPREAD_PROBE)) for i in on_it[1:]]
+        moving = clients[on_it[0]]
+        await moving.aclose()
+        await moving.get(SPREAD_PROBE)
+        await asyncio.gather(*busy)
+        holders[on_it[0]] = holder(moving)
+    return Counter(holders)
+
+
 # -- the wallet's side of an OpenID4VCI pre-authorized flow ------------------------------------
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 STEPS = ("offer", "offer_fetch", "token", "nonce", "proof_sign", "credential")
 """The timed steps of :func:`complete_flow`."""
+PROOF_TYP = "openid4vci-proof+jwt"
 
 
 @dataclass
 class Holder:
-    """A wallet's key and the ``kid`` of its proofs (``did:key`` DID URL)."""
+    """A wallet's Ed25519 key and the ``kid`` of its proofs (``did:key`` DID URL)."""
 
     key: PrivateKey
     kid: str
+    _header: str = field(init=False, repr=False)
+    """base64url of the proofs' JOSE header: the same for every proof of this key."""
+
+    def __post_init__(self) -> None:
+        header = {"alg": self.key.key_type.jws_alg, "typ": PROOF_TYP, "kid": self.kid}
+        self._header = b64url_encode(_compact_json(header))
 
     @classmethod
     def generate(cls) -> Holder:
@@ -409,24 +705,43 @@ class Holder:
         return cls(key, f"{did}#{did.removeprefix('did:key:')}")
 
     def proof(self, audience: str, nonce: str) -> str:
-        return sign_jws(
-            {"aud": audience, "iat": int(time.time()), "nonce": nonce},
-            self.key,
-            header={"typ": "openid4vci-proof+jwt", "kid": self.kid},
-        )
+        """A fresh ``openid4vci-proof+jwt`` (OID4VCI 1.0 App. F.1) over ``nonce``: the compact
+        JWS :func:`vc_core.jose.sign_jws` makes (header ``alg``, ``typ``, ``kid``; compact JSON
+        payload ``aud``, ``iat``, ``nonce``), with the header encoded once per key."""
+        payload = {"aud": audience, "iat": int(time.time()), "nonce": nonce}
+        signing_input = f"{self._header}.{b64url_encode(_compact_json(payload))}"
+        signature = self.key.sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def _compact_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class FlowResponse(Protocol):
+    """What :func:`complete_flow` reads of a response (:class:`httpx.Response`,
+    :class:`LeanResponse`)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
 
 
 class FlowFailed(Exception):
     """A step of :func:`complete_flow` was refused (``step``, HTTP ``status``)."""
 
-    def __init__(self, step: str, response: httpx.Response) -> None:
+    def __init__(self, step: str, response: FlowResponse) -> None:
         super().__init__(f"{step}: {response.status_code} {response.text[:300]}")
         self.step = step
         self.status = response.status_code
 
 
 async def complete_flow(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | KeepAliveClient,
     audience: str,
     credential_id: str,
     configuration: str,
@@ -447,19 +762,21 @@ async def complete_flow(
             steps[step].append(now - mark)
         mark = now
 
-    offered = await client.post(f"/api/v1/credentials/{credential_id}/offers", headers=ADMIN)
+    offered: FlowResponse = await client.post(
+        f"/api/v1/credentials/{credential_id}/offers", headers=ADMIN
+    )
     if offered.status_code != 201:
         raise FlowFailed("offer", offered)
     created = offered.json()
     lap("offer")
     offer_uri = urlsplit(parse_qs(urlsplit(created["offer_url"]).query)["credential_offer_uri"][0])
     # from the server the client talks to (the public URL may name a TLS proxy in front of it)
-    fetched = await client.get(f"{offer_uri.path}?{offer_uri.query}")
+    fetched: FlowResponse = await client.get(f"{offer_uri.path}?{offer_uri.query}")
     if fetched.status_code != 200:
         raise FlowFailed("offer_fetch", fetched)
     grant = fetched.json()["grants"][PRE_AUTHORIZED]
     lap("offer_fetch")
-    token = await client.post(
+    token: FlowResponse = await client.post(
         "/oid4vci/token",
         data={
             "grant_type": PRE_AUTHORIZED,
@@ -471,13 +788,13 @@ async def complete_flow(
         raise FlowFailed("token", token)
     access = {"Authorization": f"Bearer {token.json()['access_token']}"}
     lap("token")
-    nonce = await client.post("/oid4vci/nonce")
+    nonce: FlowResponse = await client.post("/oid4vci/nonce")
     if nonce.status_code != 200:
         raise FlowFailed("nonce", nonce)
     lap("nonce")
     proof = holder.proof(audience, nonce.json()["c_nonce"])
     lap("proof_sign")
-    credential = await client.post(
+    credential: FlowResponse = await client.post(
         "/oid4vci/credential",
         json={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}},
         headers=access,

@@ -4,7 +4,7 @@
         [--formats dc+sd-jwt ldp_vc jwt_vc_json] [--clients 1 4]
         [--backends sqlite sqlite+redis postgresql postgresql+redis]
         [--postgres postgresql://127.0.0.1:5432] [--redis redis://127.0.0.1:6379/13]
-        [--py-spy PATH] [--keep DIR]
+        [--http-client lean|httpx] [--py-spy PATH] [--keep DIR]
 
 Starts a real server (``mcred serve --workers N``, development settings, demo alliance
 ``arqus``) on a free loopback port with a temporary data directory per backend: the wallet
@@ -27,12 +27,18 @@ timed, is what a wallet and the coordinator do together:
    be: it signs the fresh nonce) and ``POST /oid4vci/credential`` → the credential bound to it.
 
 Per format (``dc+sd-jwt``, ``ldp_vc``, ``jwt_vc_json``) and number of concurrent keep-alive
-clients (each running up to ``--requests`` flows within ``--max-seconds``): complete flows/s,
+clients (each running up to ``--requests`` flows within ``--max-seconds``; the holder keys are
+made and the connections opened before the clock starts, spread evenly over the server's worker
+processes — an idle ``mcred serve --workers N`` would hand them all to one worker; the
+connections each process got are reported): complete flows/s,
 flow latency median/p95/p99/max, the median of each step, and CPU from ``/proc`` — the server's
 process tree (CPU ms per flow), this client (CPU ms per flow, of which signing proofs) and the
 whole machine. Targets (the issue): >= 150 flows/s for ``dc+sd-jwt``, >= 80/s for ``ldp_vc``.
 ``--py-spy`` samples the server during the runs with the most clients and adds where its Python
-time goes. The client runs on the same machine and competes with the server for the CPUs.
+time goes. The client runs on the same machine and competes with the server for the CPUs, so it
+is kept lean by default (``--http-client lean``: :class:`_server.KeepAliveClient`, HTTP/1.1 over
+one keep-alive connection per client, on uvloop); ``--http-client httpx`` runs the flows with
+``httpx.AsyncClient`` on asyncio instead (about 1 ms more client CPU per request).
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +63,7 @@ from typing import Any
 
 import httpx
 import redis
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,11 +74,13 @@ from _server import (
     CpuSample,
     FlowFailed,
     Holder,
+    KeepAliveClient,
     McredServer,
     complete_flow,
     latency_ms,
     postgres_database,
     py_spy_recording,
+    spread_over_workers,
     start_with_workers,
     summarise_py_spy,
 )
@@ -112,6 +121,11 @@ class Timings:
     steps: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     errors: Counter[str] = field(default_factory=Counter)
     first_error: str | None = None
+    connections: Counter[str] = field(default_factory=Counter)
+    """Keep-alive connections per server process (pid; ``?`` when not found)."""
+
+
+HTTP_CLIENTS = ("lean", "httpx")
 
 
 def _client(base_url: str) -> httpx.AsyncClient:
@@ -120,6 +134,18 @@ def _client(base_url: str) -> httpx.AsyncClient:
         timeout=120.0,
         limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
     )
+
+
+def _flow_client(base_url: str, http_client: str) -> httpx.AsyncClient | KeepAliveClient:
+    """The wallet's HTTP client of ``--http-client``: one keep-alive connection either way."""
+    return KeepAliveClient(base_url) if http_client == "lean" else _client(base_url)
+
+
+def _run(main: Coroutine[Any, Any, Any], http_client: str) -> Any:
+    """``main`` on uvloop for the lean client, on asyncio's own loop for httpx."""
+    if http_client == "lean":
+        return uvloop.run(main)
+    return asyncio.run(main)
 
 
 @dataclass(frozen=True)
@@ -132,45 +158,79 @@ class ClientJob:
     numbers: list[int]
     requests: int
     deadline: float
+    http_client: str
+    server_pid: int
+    server_port: int
+    workers: int
 
 
-async def _run_clients(job: ClientJob) -> Timings:
-    """The flows of ``job``'s clients, in this process."""
+@dataclass
+class Wallets:
+    """A process's clients, ready: a fresh holder key per flow (a wallet has its key; what it
+    cannot prepare is the proof over the server's fresh nonce) and an open connection each,
+    spread over the server's workers (lean client only)."""
+
+    holders: dict[int, list[Holder]]
+    clients: dict[int, httpx.AsyncClient | KeepAliveClient]
+    connections: Counter[str]
+
+    @classmethod
+    async def prepare(cls, job: ClientJob) -> Wallets:
+        holders = {n: [Holder.generate() for _ in range(job.requests)] for n in job.numbers}
+        clients = {n: _flow_client(job.base_url, job.http_client) for n in job.numbers}
+        lean = [c for c in clients.values() if isinstance(c, KeepAliveClient)]
+        spread = await spread_over_workers(job.server_pid, job.server_port, job.workers, lean)
+        connections = Counter({str(pid or "?"): n for pid, n in spread.items()})
+        return cls(holders, clients, connections)
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+async def _run_clients(job: ClientJob, wallets: Wallets | None = None) -> Timings:
+    """The flows of ``job``'s clients, in this process (prepared here unless given)."""
     base_url, credential_ids, numbers = job.base_url, job.credential_ids, job.numbers
     requests, deadline = job.requests, job.deadline
     configuration = CONFIGURATIONS[job.fmt]
-    holders = {n: [Holder.generate() for _ in range(requests)] for n in numbers}
-    timings = Timings()
+    wallets = wallets or await Wallets.prepare(job)
+    holders = wallets.holders
+    timings = Timings(connections=wallets.connections)
 
     async def run(number: int) -> None:
-        async with _client(base_url) as client:
-            for i in range(requests):
-                if time.time() > deadline:
-                    return
-                credential_id = credential_ids[(number * requests + i) % len(credential_ids)]
-                start = time.perf_counter()
-                try:
-                    await complete_flow(
-                        client,
-                        base_url,
-                        credential_id,
-                        configuration,
-                        holders[number][i],
-                        steps=timings.steps,
-                    )
-                except FlowFailed as exc:
-                    timings.errors[f"{exc.step}:{exc.status}"] += 1
-                    timings.first_error = timings.first_error or str(exc)
-                    continue
-                timings.flows.append(time.perf_counter() - start)
+        client = wallets.clients[number]
+        for i in range(requests):
+            if time.time() > deadline:
+                return
+            credential_id = credential_ids[(number * requests + i) % len(credential_ids)]
+            start = time.perf_counter()
+            try:
+                await complete_flow(
+                    client,
+                    base_url,
+                    credential_id,
+                    configuration,
+                    holders[number][i],
+                    steps=timings.steps,
+                )
+            except FlowFailed as exc:
+                timings.errors[f"{exc.step}:{exc.status}"] += 1
+                timings.first_error = timings.first_error or str(exc)
+                continue
+            timings.flows.append(time.perf_counter() - start)
 
-    await asyncio.gather(*(run(n) for n in numbers))
+    try:
+        await asyncio.gather(*(run(n) for n in numbers))
+    finally:
+        await wallets.close()
     return timings
 
 
 def _client_process(job: ClientJob) -> Timings:
-    """One client process of ``--client-processes`` (its share of the clients)."""
-    return asyncio.run(_run_clients(job))
+    """One client process of ``--client-processes`` (its share of the clients); its holder
+    keys and connections are made on the clock (they cannot be handed over to the process)."""
+    timings: Timings = _run(_run_clients(job), job.http_client)
+    return timings
 
 
 def _ready(_: int) -> int:
@@ -186,27 +246,38 @@ async def flow_rate(
     requests: int,
     max_seconds: float,
     client_processes: int = 1,
+    http_client: str = "lean",
 ) -> dict[str, Any]:
     """Complete flows per second for ``fmt`` with ``clients`` concurrent keep-alive clients,
     spread over ``client_processes`` processes (one Python client process tops out first)."""
     processes = max(1, min(client_processes, clients))
     shares = [list(range(clients))[p::processes] for p in range(processes)]
-    if processes == 1:
-        mark = CpuSample.now(server.pid)
-        deadline = time.time() + max_seconds
-        timings = await _run_clients(
-            ClientJob(server.base_url, credential_ids, fmt, shares[0], requests, deadline)
+
+    def job(share: list[int], deadline: float) -> ClientJob:
+        return ClientJob(
+            server.base_url,
+            credential_ids,
+            fmt,
+            share,
+            requests,
+            deadline,
+            http_client,
+            server.pid,
+            server.port,
+            server.workers,
         )
+
+    if processes == 1:
+        wallets = await Wallets.prepare(job(shares[0], 0.0))
+        mark = CpuSample.now(server.pid)
+        timings = await _run_clients(job(shares[0], time.time() + max_seconds), wallets)
         end = CpuSample.now(server.pid)
     else:
         with multiprocessing.get_context("spawn").Pool(processes) as workers:
             workers.map(_ready, range(processes))  # started and imported before the clock
             mark = CpuSample.now(server.pid)
             deadline = time.time() + max_seconds
-            jobs = [
-                ClientJob(server.base_url, credential_ids, fmt, share, requests, deadline)
-                for share in shares
-            ]
+            jobs = [job(share, deadline) for share in shares]
             parts = workers.map(_client_process, jobs)
             workers.close()
             workers.join()
@@ -218,6 +289,7 @@ async def flow_rate(
                 timings.steps[step] += values
             timings.errors.update(part.errors)
             timings.first_error = timings.first_error or part.first_error
+            timings.connections.update(part.connections)
     elapsed = end.wall - mark.wall
     done = len(timings.flows)
     cpu = end.since(mark, done, "flow")
@@ -228,6 +300,9 @@ async def flow_rate(
         "format": fmt,
         "clients": clients,
         "client_processes": processes,
+        "http_client": http_client,
+        "connections_per_server_process": sorted(timings.connections.values(), reverse=True)
+        or None,
         "flows": done,
         "errors": dict(timings.errors),
         "seconds": round(elapsed, 2),
@@ -334,7 +409,7 @@ async def backend(
         }
         runs: dict[str, list[dict[str, Any]]] = {}
         for fmt in args.formats:
-            async with _client(server.base_url) as client:  # warm-up, not timed
+            async with _flow_client(server.base_url, args.http_client) as client:  # warm-up
                 for i in range(args.warmup):
                     await complete_flow(
                         client,
@@ -356,6 +431,7 @@ async def backend(
                         requests=args.requests,
                         max_seconds=args.max_seconds,
                         client_processes=args.client_processes,
+                        http_client=args.http_client,
                     )
                 if profiled is not None:
                     run["profile"] = summarise_py_spy(profile, STAGES)
@@ -400,8 +476,8 @@ def main() -> None:
         "--client-processes",
         type=int,
         default=1,
-        help="spread the clients over this many processes (one Python client process is "
-        "the first bottleneck above ~130 flows/s)",
+        help="spread the clients over this many processes (with --http-client httpx, one "
+        "client process is the first bottleneck above ~130 flows/s)",
     )
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument(
@@ -414,12 +490,18 @@ def main() -> None:
         default=os.environ.get("MCRED_BENCH_REDIS", "redis://127.0.0.1:6379/13"),
         help="Redis database for the bridge's state (FLUSHED before and after)",
     )
+    parser.add_argument(
+        "--http-client",
+        choices=HTTP_CLIENTS,
+        default="lean",
+        help="the wallets' HTTP client: lean (KeepAliveClient on uvloop) or httpx (asyncio)",
+    )
     parser.add_argument("--py-spy", default=None, help="py-spy binary: profile the server")
     parser.add_argument("--keep", default=None, help="keep data dirs and profiles here")
     args = parser.parse_args()
     args.formats = args.formats or list(CONFIGURATIONS)
     started = datetime.now(UTC)
-    report = asyncio.run(main_async(args))
+    report = _run(main_async(args), args.http_client)
     print(
         json.dumps(
             {
@@ -429,6 +511,7 @@ def main() -> None:
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
                 "server": f"mcred serve --workers {args.workers}, development settings",
+                "http_client": args.http_client,
                 "requests_per_client": args.requests,
                 "max_seconds_per_run": args.max_seconds,
                 **report,

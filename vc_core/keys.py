@@ -11,6 +11,10 @@ Encodings (Controlled Identifiers 1.0 §2.2.2, EdDSA/ECDSA cryptosuites §2.1.1)
 * JWK (RFC 8037 ``OKP``/``Ed25519``; RFC 7518 ``EC``/``P-256``).
 * Signatures: Ed25519 (pure EdDSA, RFC 8032), 64 bytes; P-256 ECDSA with SHA-256 as 64-byte
   ``r ‖ s`` (IEEE P1363), never DER.
+
+The four key codecs above are read and written directly (their varint prefixes come from the
+:mod:`multiformats` registry, base58btc from :mod:`base58`); any other codec is read through
+:mod:`multiformats`, which names it in the errors. Both give the same bytes and strings.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -40,6 +45,7 @@ __all__ = [
     "PublicKey",
     "b64url_decode",
     "b64url_encode",
+    "unwrap_multikey",
 ]
 
 
@@ -59,6 +65,11 @@ _PUB_CODEC = {KeyType.ED25519: "ed25519-pub", KeyType.P256: "p256-pub"}
 _PRIV_CODEC = {KeyType.ED25519: "ed25519-priv", KeyType.P256: "p256-priv"}
 _PUB_LEN = {KeyType.ED25519: 32, KeyType.P256: 33}
 _P256_COORD = 32
+_PUB_TYPES = {name: key_type for key_type, name in _PUB_CODEC.items()}
+_PRIV_TYPES = {name: key_type for key_type, name in _PRIV_CODEC.items()}
+_CODEC_PREFIX = {name: bytes(multicodec.wrap(name, b"")) for name in (*_PUB_TYPES, *_PRIV_TYPES)}
+"""Unsigned-varint multicodec prefixes: ``ed01``, ``8024``, ``8026``, ``8626``."""
+_BASE58BTC = re.compile(r"z[1-9A-HJ-NP-Za-km-z]+")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -83,24 +94,40 @@ def b64url_decode(text: str) -> bytes:
 
 
 def _multibase_z(data: bytes) -> str:
-    encoded: str = multibase.encode(data, "base58btc")
-    return encoded
+    """``z`` + base58btc (Bitcoin alphabet, a ``1`` per leading zero byte)."""
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def unwrap_multikey(value: str) -> tuple[str, bytes]:
+    """The multicodec name and the bytes after its prefix in a multibase ``value``.
+
+    base58btc values carrying an Ed25519 or P-256 key codec are read directly; anything else
+    goes through :mod:`multiformats`, which raises :class:`ValueError` or :class:`KeyError`
+    on what it cannot read (an unknown multibase or codec, a non-minimal varint...).
+    """
+    if _BASE58BTC.fullmatch(value) is not None:
+        data = base58.b58decode(value[1:])
+        for name, prefix in _CODEC_PREFIX.items():
+            if data.startswith(prefix):
+                return name, data[len(prefix) :]
+    codec, raw = multicodec.unwrap(multibase.decode(value))
+    return str(codec.name), bytes(raw)
 
 
 def _decode_multikey(value: str, codecs: Mapping[str, KeyType]) -> tuple[KeyType, bytes]:
     if not isinstance(value, str) or not value.startswith("z"):
         raise KeyFormatError("a multikey must be base58btc multibase (start with 'z')")
     try:
-        codec, raw = multicodec.unwrap(multibase.decode(value))
+        name, raw = unwrap_multikey(value)
     except (ValueError, KeyError) as exc:
         raise KeyFormatError(f"invalid multikey encoding: {exc}") from exc
-    key_type = codecs.get(codec.name)
+    key_type = codecs.get(name)
     if key_type is None:
         raise KeyFormatError(
-            f"unsupported multikey codec {codec.name!r}",
+            f"unsupported multikey codec {name!r}",
             details={"supported": sorted(codecs)},
         )
-    return key_type, bytes(raw)
+    return key_type, raw
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +153,7 @@ class PublicKey:
     @classmethod
     def from_multikey(cls, value: str) -> PublicKey:
         """Decode ``publicKeyMultibase``; any codec but Ed25519/P-256 public is refused."""
-        key_type, raw = _decode_multikey(value, {v: k for k, v in _PUB_CODEC.items()})
+        key_type, raw = _decode_multikey(value, _PUB_TYPES)
         if len(raw) != _PUB_LEN[key_type]:
             raise KeyFormatError(f"a {key_type} multikey carries {_PUB_LEN[key_type]} key bytes")
         return cls.from_raw(key_type, raw)
@@ -163,7 +190,7 @@ class PublicKey:
     @cached_property
     def multikey(self) -> str:
         """``publicKeyMultibase`` (``z6Mk…`` or ``zDn…``)."""
-        return _multibase_z(bytes(multicodec.wrap(_PUB_CODEC[self.key_type], self.raw)))
+        return _multibase_z(_CODEC_PREFIX[_PUB_CODEC[self.key_type]] + self.raw)
 
     def to_jwk(self) -> dict[str, str]:
         if isinstance(self._key, ed25519.Ed25519PublicKey):
@@ -237,7 +264,7 @@ class PrivateKey:
     @classmethod
     def from_multikey(cls, value: str) -> PrivateKey:
         """Decode ``secretKeyMultibase`` (``z3u2…`` Ed25519, ``z42t…`` P-256)."""
-        key_type, raw = _decode_multikey(value, {v: k for k, v in _PRIV_CODEC.items()})
+        key_type, raw = _decode_multikey(value, _PRIV_TYPES)
         return cls.from_raw(key_type, raw)
 
     @classmethod
@@ -266,9 +293,7 @@ class PrivateKey:
 
     def to_multikey(self) -> str:
         """``secretKeyMultibase``: never publish it."""
-        return _multibase_z(
-            bytes(multicodec.wrap(_PRIV_CODEC[self.key_type], self.private_bytes()))
-        )
+        return _multibase_z(_CODEC_PREFIX[_PRIV_CODEC[self.key_type]] + self.private_bytes())
 
     def to_jwk(self) -> dict[str, str]:
         return {**self.public_key.to_jwk(), "d": b64url_encode(self.private_bytes())}

@@ -499,6 +499,10 @@ class SdPayload:
     disclosures: tuple[Disclosure, ...]
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types of JSON leaves: nothing below them to check or encode."""
+
+
 def _check_claim_names(value: Any, path: tuple[str | int, ...]) -> None:
     if isinstance(value, Mapping):
         for name, item in value.items():
@@ -508,10 +512,24 @@ def _check_claim_names(value: Any, path: tuple[str | int, ...]) -> None:
                 raise MalformedInputError(
                     f"claim name {name!r} at {list(path)} is reserved by SD-JWT (§4.1 rule 7)"
                 )
-            _check_claim_names(item, (*path, name))
+            if type(item) not in _JSON_SCALARS:
+                _check_claim_names(item, (*path, name))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check_claim_names(item, (*path, index))
+            if type(item) not in _JSON_SCALARS:
+                _check_claim_names(item, (*path, index))
+
+
+def _plain(node: Any) -> Any:
+    """``node`` with no disclosable claim inside: objects as dicts, arrays as lists (copies)."""
+    if type(node) in _JSON_SCALARS:
+        return node
+    scalars = _JSON_SCALARS
+    if isinstance(node, Mapping):
+        return {k: v if type(v) in scalars else _plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [item if type(item) in scalars else _plain(item) for item in node]
+    return node
 
 
 @dataclass
@@ -523,6 +541,12 @@ class _Encoder:
     ascii_only: bool
     disclosures: list[Disclosure] = field(default_factory=list)
     salts: set[str] = field(default_factory=set)
+    holding: frozenset[tuple[str | int, ...]] = field(init=False)
+    """The paths with a disclosable claim below them (the proper prefixes of ``concrete``):
+    everything else is copied as it is."""
+
+    def __post_init__(self) -> None:
+        self.holding = frozenset(c[:end] for c in self.concrete for end in range(len(c)))
 
     def disclose(self, value: Any, name: str | None) -> str:
         salt = self.salt_source()
@@ -536,6 +560,8 @@ class _Encoder:
         return disclosure.digest(self.sd_alg)
 
     def encode(self, node: Any, path: tuple[str | int, ...]) -> Any:
+        if path not in self.holding:
+            return _plain(node)
         if isinstance(node, Mapping):
             digests: list[str] = []
             plain: dict[str, Any] = {}

@@ -15,14 +15,17 @@ Refused, following the draft's error names in ``details["error"]``:
   point not on the curve, an uncompressed P-256 point;
 * ``unsupportedPublicKeyType`` (:class:`DidResolutionError`): a valid did:key of another key type
   (P-384 ``z82…``, secp256k1 ``zQ3s…``, X25519 ``z6LS…``, BLS12-381 ``zUC7…``).
+
+Decoding is a pure function of the DID: the last few hundred decoded did:keys are kept, so the
+same DID read again (a key proof's ``kid`` and then its method id, a verifier seeing the same
+signer) costs a lookup.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
-
-from multiformats import multibase, multicodec
 
 from vc_core.dids.document import (
     DID_V1_CONTEXT,
@@ -30,7 +33,7 @@ from vc_core.dids.document import (
     Relationship,
 )
 from vc_core.errors import DidResolutionError, DidSyntaxError, KeyFormatError
-from vc_core.keys import KeyType, PublicKey
+from vc_core.keys import KeyType, PublicKey, unwrap_multikey
 
 __all__ = [
     "DID_KEY_PREFIX",
@@ -45,6 +48,8 @@ DID_KEY_PREFIX = "did:key:"
 _MULTIBASE_Z = re.compile(r"z[1-9A-HJ-NP-Za-km-z]+")
 _SUPPORTED = {"ed25519-pub": KeyType.ED25519, "p256-pub": KeyType.P256}
 _KEY_LENGTH = {"ed25519-pub": 32, "p256-pub": 33}  # the draft's table: raw public key bytes
+_KEPT = 512
+"""How many decoded did:keys :func:`public_key_from_did_key` keeps."""
 _RELATIONSHIPS = (
     Relationship.AUTHENTICATION,
     Relationship.ASSERTION_METHOD,
@@ -67,32 +72,37 @@ def public_key_from_did_key(did: str) -> PublicKey:
     Signature Method Creation Algorithm). See the module doc for what is refused."""
     if not isinstance(did, str) or not did.startswith(DID_KEY_PREFIX):
         raise _syntax(f"not a did:key DID: {did!r}")
+    return _decode(did)
+
+
+@lru_cache(maxsize=_KEPT)
+def _decode(did: str) -> PublicKey:
     value = did[len(DID_KEY_PREFIX) :]
     if _MULTIBASE_Z.fullmatch(value) is None:
         raise _syntax(f"a did:key is did:key:z<base58btc>, not {did!r}")
     try:
-        codec, raw = multicodec.unwrap(multibase.decode(value))
+        codec, raw = unwrap_multikey(value)
     except (ValueError, KeyError) as exc:
         raise _syntax(f"{did}: invalid multicodec value: {exc}") from exc
-    if codec.name.endswith("-priv"):
-        raise _syntax(f"{did} carries a private key ({codec.name}), never publish one")
-    if codec.name not in _SUPPORTED:
+    if codec.endswith("-priv"):
+        raise _syntax(f"{did} carries a private key ({codec}), never publish one")
+    if codec not in _SUPPORTED:
         raise DidResolutionError(
-            f"{did}: unsupported key type {codec.name}",
+            f"{did}: unsupported key type {codec}",
             details={
                 "error": "unsupportedPublicKeyType",
                 "method": "key",
-                "codec": codec.name,
+                "codec": codec,
                 "supported": sorted(_SUPPORTED),
             },
         )
-    if len(raw) != _KEY_LENGTH[codec.name]:
+    if len(raw) != _KEY_LENGTH[codec]:
         raise _syntax(
-            f"{did}: a {codec.name} key has {_KEY_LENGTH[codec.name]} bytes, not {len(raw)}",
+            f"{did}: a {codec} key has {_KEY_LENGTH[codec]} bytes, not {len(raw)}",
             "invalidPublicKeyLength",
         )
     try:
-        key = PublicKey.from_multikey(value)
+        key = PublicKey.from_raw(_SUPPORTED[codec], raw)
     except KeyFormatError as exc:
         raise _syntax(f"{did}: {exc.message}", "invalidPublicKey") from exc
     if key.multikey != value:

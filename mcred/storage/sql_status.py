@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,6 +56,21 @@ RESERVED = ""
 """``status_entries.credential_id`` of a slot reserved by a worker and not yet handed out."""
 READ_BATCH = 500
 """At most this many slots per ``SELECT`` of :meth:`SqlStatusListStore.get_statuses`."""
+
+_STATUSES = (
+    select(
+        StatusEntryRow.list_id,
+        StatusEntryRow.idx,
+        StatusListRow.purpose,
+        StatusListRow.status_size,
+        StatusEntryRow.status,
+    )
+    .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
+    .where(
+        tuple_(StatusEntryRow.list_id, StatusEntryRow.idx).in_(bindparam("keys", expanding=True))
+    )
+)
+"""The statuses of ``keys`` (``(list_id, idx)`` pairs), built once: every read binds its own."""
 
 
 _RESERVE_ROUNDS = 4
@@ -318,17 +333,7 @@ class SqlStatusListStore:
         with read_transaction(self._engine) as connection:
             for start in range(0, len(slots), READ_BATCH):
                 keys = {(slot.list_id, slot.index) for slot in slots[start : start + READ_BATCH]}
-                rows = connection.execute(
-                    select(
-                        StatusEntryRow.list_id,
-                        StatusEntryRow.idx,
-                        StatusListRow.purpose,
-                        StatusListRow.status_size,
-                        StatusEntryRow.status,
-                    )
-                    .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
-                    .where(tuple_(StatusEntryRow.list_id, StatusEntryRow.idx).in_(keys))
-                )
+                rows = connection.execute(_STATUSES, {"keys": list(keys)})
                 for list_id, index, purpose, status_size, status in rows:
                     found[(list_id, index, purpose, status_size)] = status
         statuses = []

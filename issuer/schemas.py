@@ -130,9 +130,11 @@ class CredentialOut(BaseModel):
             IssuedCredential(replace(record, documents={}), issued.state), list_url
         ).model_dump(mode="json")
         head["credentials"] = record.documents
-        return json.dumps(head, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
-            "utf-8"
+        # (no cycle check: the documents are JSON the issuer built, never self-referential)
+        text = json.dumps(
+            head, ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
         )
+        return text.encode("utf-8")
 
 
 class CredentialPageOut(BaseModel):

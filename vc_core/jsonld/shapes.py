@@ -13,11 +13,17 @@ term of which quad each marker landed in (an IRI after its expanded prefix, or a
 lexical form). Instantiating the template with another document's values gives that
 document's quads without any JSON-LD processing. The fast canonicalizer trusts a template
 only after it reproduced pyld's canonical N-Quads for the document it was built from.
+
+:meth:`RdfTemplate.canonical_nquads` goes one step further: it renders the canonical N-Quads
+text itself and labels the blank nodes by RDFC-1.0's first-degree hashes, which settle the
+labels whenever those hashes all differ (mcred's credentials: a few blank nodes, each with
+its own content); otherwise it steps aside for pyoxigraph's full RDFC-1.0.
 """
 
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -41,8 +47,6 @@ EXACT_KEYS = frozenset(
     {"@type", "type", "proofPurpose", "@language", "@direction", "@vocab", "@base", "@index"}
 )
 _SCHEME_OR_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*):[^\s]*$")
-# the same, with nothing N-Quads cannot carry in an IRI (so the value is a kind "i" IRI)
-_CLEAN_IRI = re.compile(r'([A-Za-z][A-Za-z0-9+\-.]*):(//)?[^\s\x00-\x20<>"{}|^`\\]*\Z').match
 
 
 class _NotCacheable(Exception):
@@ -61,6 +65,37 @@ class Shape:
     values: tuple[str, ...]
 
 
+_NORMAL, _EXACT, _CONTEXT = 0, 1, 2
+_CLEAN_IRI_PREFIX = re.compile(
+    r'([A-Za-z][A-Za-z0-9+\-.]*:(?://)?)[^\s\x00-\x20<>"{}|^`\\]*\Z'
+).match
+"""A plain absolute IRI (nothing N-Quads cannot carry in one): group 1 is its ``scheme:`` or
+``scheme://``."""
+_MEMO_LIMIT = 4096
+_KEYS: dict[str, tuple[str, int]] = {}
+"""Memo: a key's token and how its value is walked (bounded: keys come from the input)."""
+_IRI_TOKENS: dict[str, str] = {}
+"""Memo: the token of a plain IRI by its ``scheme:`` or ``scheme://`` (bounded)."""
+
+
+def _key(key: str) -> tuple[str, int]:
+    info = (
+        f"{len(key)}:{key}",
+        _CONTEXT if key == "@context" else _EXACT if key in EXACT_KEYS else _NORMAL,
+    )
+    if len(_KEYS) < _MEMO_LIMIT:
+        _KEYS[key] = info
+    return info
+
+
+def _iri_token(prefix: str) -> str:
+    scheme = prefix[: prefix.index(":")]
+    token = f"i{len(scheme)}:{scheme}{'/' if prefix.endswith('//') else ''}"
+    if len(_IRI_TOKENS) < _MEMO_LIMIT:
+        _IRI_TOKENS[prefix] = token
+    return token
+
+
 def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> None:
     if node.startswith("_:"):
         # Blank node labels are how a document links blank nodes into cycles (poison graphs,
@@ -70,10 +105,10 @@ def _string(node: str, exact: bool, values: list[str], tokens: list[str]) -> Non
         tokens.append(f"={len(node)}:{node}")
         return
     values.append(node)
-    clean = _CLEAN_IRI(node)  # one pass for the common case: a plain absolute IRI
+    clean = _CLEAN_IRI_PREFIX(node)  # one pass for the common case: a plain absolute IRI
     if clean is not None:
         prefix = clean.group(1)
-        tokens.append(f"i{len(prefix)}:{prefix}{'/' if clean.group(2) else ''}")
+        tokens.append(_IRI_TOKENS.get(prefix) or _iri_token(prefix))
         return
     match = _SCHEME_OR_PREFIX.match(node)
     if match is None:
@@ -91,34 +126,52 @@ def _walk(node: Any, exact: bool, values: list[str], tokens: list[str]) -> None:
 
     Keys are walked in document order (the same keys in another order make another shape).
     Every key and string is length-prefixed, so the token stream decodes one way only.
-    Strings are handled in the loops (no call per leaf): this walk is on the signing hot path.
+    This walk is on the signing hot path: keys' tokens are memoized, and strings (the
+    common kinds: a plain IRI, an exact value) are handled in the loops without a call.
     """
     kind = type(node)
     if kind is dict:
-        tokens.append("{")
+        append = tokens.append
+        append("{")
         for key, value in node.items():
-            tokens.append(f"{len(key)}:{key}")
-            if key == "@context":
+            info = _KEYS.get(key) or _key(key)
+            append(info[0])
+            mode = info[1]
+            if type(value) is str and mode != _CONTEXT:
+                if value.startswith("_:"):
+                    raise _NotCacheable  # see _string
+                if mode == _EXACT:
+                    append(f"={len(value)}:{value}")
+                    continue
+                clean = _CLEAN_IRI_PREFIX(value)
+                if clean is None:
+                    _string(value, False, values, tokens)
+                else:
+                    values.append(value)
+                    prefix = clean.group(1)
+                    append(_IRI_TOKENS.get(prefix) or _iri_token(prefix))
+            elif mode == _CONTEXT:
                 if not (
                     isinstance(value, str)
                     or (isinstance(value, list) and all(isinstance(v, str) for v in value))
                 ):
                     raise _NotCacheable
                 text = repr(value)
-                tokens.append(f"c{len(text)}:{text}")
-            elif type(value) is str:
-                _string(value, key in EXACT_KEYS, values, tokens)
+                append(f"c{len(text)}:{text}")
             else:
-                _walk(value, key in EXACT_KEYS, values, tokens)
-        tokens.append("}")
+                _walk(value, mode == _EXACT, values, tokens)
+        append("}")
     elif kind is list:
-        tokens.append("[")
+        append = tokens.append
+        append("[")
         for item in node:
-            if type(item) is str:
-                _string(item, exact, values, tokens)
-            else:
+            if type(item) is not str:
                 _walk(item, exact, values, tokens)
-        tokens.append("]")
+            elif exact and not item.startswith("_:"):
+                append(f"={len(item)}:{item}")
+            else:
+                _string(item, exact, values, tokens)
+        append("]")
     elif kind is str:
         _string(node, exact, values, tokens)
     elif (kind is float and not is_safe_float(node)) or (kind is int and not is_safe_integer(node)):
@@ -214,22 +267,63 @@ class RdfTemplate:
         # The whole document as one N-Quads format string; each distinct slot term is one
         # positional field, rendered once per instantiation and parsed by pyoxigraph (in Rust).
         specs: dict[_Term, int] = {}
-        lines = []
         for quad in quads:
+            for term in quad:
+                if term[0] != "c":
+                    specs.setdefault(term, len(specs))
+        self._fields = len(specs)
+        blanks: dict[str, int] = {}
+        for quad in quads:
+            for term in quad:
+                if term[0] == "c" and isinstance(term[1], ox.BlankNode):
+                    blanks.setdefault(term[1].value, len(blanks))
+
+        def line(quad: tuple[_Term, ...]) -> str:
+            """One quad as a line of a format string (constants as they are)."""
             parts = []
             for term in quad:
-                if term[0] == "c":
-                    if not isinstance(term[1], ox.DefaultGraph):
-                        parts.append(str(term[1]).replace("{", "{{").replace("}", "}}"))
-                else:
-                    parts.append("{%d}" % specs.setdefault(term, len(specs)))  # noqa: UP031
-            lines.append(" ".join(parts) + " .\n")
-        self._format = "".join(lines)
-        self._fields = len(specs)
+                if term[0] != "c":
+                    parts.append("{%d}" % specs[term])  # noqa: UP031
+                elif not isinstance(term[1], ox.DefaultGraph):
+                    parts.append(str(term[1]).replace("{", "{{").replace("}", "}}"))
+            return " ".join(parts) + " .\n"
+
+        self._format = "".join(line(quad) for quad in quads)
         # Rendering plans: IRIs (field, expanded prefix, slot, cut) and literals (field, slot,
         # the text after the closing quote: a language tag, a datatype, or nothing).
         self._iris = [(i, t[1], t[2], t[3]) for t, i in specs.items() if t[0] == "i"]
         self._literals = [(i, t[1], _literal_suffix(t)) for t, i in specs.items() if t[0] == "l"]
+
+        # RDFC-1.0 without pyoxigraph (see :meth:`canonical_nquads`): the quads without blank
+        # nodes as one format string, and the quads with blank nodes term by term: text,
+        # slot field, or blank node (by number).
+        self._blank_count = len(blanks)
+        plain: list[str | int] = []  # text, or the number of a slot field
+        for quad in quads:
+            if any(map(_is_blank, quad)):
+                continue
+            terms = [t for t in quad if t[0] != "c" or not isinstance(t[1], ox.DefaultGraph)]
+            for position, term in enumerate(terms):
+                if position:
+                    plain.append(" ")
+                plain.append(specs[term] if term[0] != "c" else str(term[1]))
+            plain.append(" .\n")
+        self._plain = _Interleaved(plain)
+        blank_quads: list[tuple[tuple[tuple[int, Any], ...], tuple[int, ...]]] = []
+        for quad in quads:
+            if not any(map(_is_blank, quad)):
+                continue
+            parts: list[tuple[int, Any]] = []
+            for term in quad:
+                if term[0] != "c":
+                    parts.append((_FIELD, specs[term]))
+                elif _is_blank(term):
+                    parts.append((_BLANK, blanks[term[1].value]))
+                elif not isinstance(term[1], ox.DefaultGraph):
+                    parts.append((_TEXT, str(term[1])))
+            mentioned = tuple(dict.fromkeys(v for k, v in parts if k == _BLANK))
+            blank_quads.append((tuple(parts), mentioned))
+        self._blank_quads = blank_quads
 
     @classmethod
     def build(
@@ -309,16 +403,123 @@ class RdfTemplate:
         """
         if len(values) != self.slots:
             raise ValueError("the values do not fit this template")
+        fields = self._render(values, _NEEDS_ECHAR, _ECHAR)
+        text = self._format.format(*fields)
+        return iter(ox.parse(text, format=ox.RdfFormat.N_QUADS, lenient=True))
+
+    def canonical_nquads(self, values: tuple[str, ...]) -> str | None:
+        """RDFC-1.0 canonical N-Quads of a document of this shape, or ``None`` when this
+        shortcut does not apply (the caller then canonicalizes :meth:`instantiate`'s quads).
+
+        The canonical N-Quads text is rendered straight from the template (RDF 1.1 N-Quads
+        canonical form: ``\\ " LF CR TAB`` escaped in literals, nothing else; ``values`` come
+        from :func:`shape_of`, which refuses every other control character), a quad the
+        document gives twice kept once (a dataset is a set). Blank nodes get their canonical
+        labels from their first-degree hashes (RDFC-1.0 §4.4.3 steps 3 and 4, §4.6.3): when all
+        those hashes differ, that is the whole algorithm. When two blank nodes share one,
+        N-degree hashing (§4.4.3 step 5) would be needed and the answer is ``None``.
+        """
+        if len(values) != self.slots:
+            raise ValueError("the values do not fit this template")
+        fields = self._render(values, _NEEDS_CANONICAL_ECHAR, _CANONICAL_ECHAR)
+        lines = self._plain.render(fields).split("\n")
+        lines.pop()  # the text ends with a newline
+        if self._blank_quads:
+            labels = self._blank_labels(fields)
+            if labels is None:
+                return None
+            lines += [_quad_text(terms, fields, labels) for terms, _ in self._blank_quads]
+        if not lines:
+            return ""
+        unique = sorted(set(lines))
+        unique.append("")
+        return "\n".join(unique)
+
+    def _blank_labels(self, fields: list[str]) -> list[str] | None:
+        """The canonical label of each blank node (``_:c14n0``…) by its first-degree hash
+        (RDFC-1.0 §4.6.3: the sorted N-Quads of the quads that mention it, itself ``_:a`` and
+        every other blank node ``_:z``), or ``None`` if two hashes are the same."""
+        count = self._blank_count
+        names = [f"_:{n}" for n in range(count)]  # any distinct labels: to see duplicates
+        distinct: dict[str, tuple[tuple[tuple[int, Any], ...], tuple[int, ...]]] = {}
+        for terms, mentioned in self._blank_quads:
+            distinct.setdefault(_quad_text(terms, fields, names), (terms, mentioned))
+        first_degree: list[list[str]] = [[] for _ in range(count)]
+        others = ["_:z"] * count
+        for terms, mentioned in distinct.values():
+            for blank in mentioned:
+                others[blank] = "_:a"
+                first_degree[blank].append(_quad_text(terms, fields, others) + "\n")
+                others[blank] = "_:z"
+        by_hash: dict[str, int] = {}
+        for blank, quads in enumerate(first_degree):
+            quads.sort()
+            digest = hashlib.sha256("".join(quads).encode("utf-8")).hexdigest()
+            if digest in by_hash:
+                return None  # RDFC-1.0 §4.4.3 step 5: N-degree hashing needed
+            by_hash[digest] = blank
+        labels = [""] * count
+        for number, digest in enumerate(sorted(by_hash)):
+            labels[by_hash[digest]] = f"_:c14n{number}"
+        return labels
+
+    def _render(self, values: tuple[str, ...], needs: re.Pattern[str], table: Any) -> list[str]:
+        """The slot fields: IRIs in ``<>``, literals quoted and escaped by ``table``."""
         fields: list[str] = [""] * self._fields
         for field_index, prefix, slot, cut in self._iris:
             fields[field_index] = f"<{prefix}{values[slot][cut:]}>"
+        search = needs.search
         for field_index, slot, suffix in self._literals:
             value = values[slot]
-            if _NEEDS_ECHAR.search(value) is not None:
-                value = value.translate(_ECHAR)
+            if search(value) is not None:
+                value = value.translate(table)
             fields[field_index] = f'"{value}{suffix}'
-        text = self._format.format(*fields)
-        return iter(ox.parse(text, format=ox.RdfFormat.N_QUADS, lenient=True))
+        return fields
+
+
+_TEXT, _FIELD, _BLANK = 0, 1, 2
+
+
+class _Interleaved:
+    """Text with fields: constant text and field numbers, rendered by one ``str.join``
+    (several times faster than ``str.format`` on a document's worth of quads)."""
+
+    def __init__(self, items: list[str | int]) -> None:
+        texts: list[str] = [""]
+        refs: list[int] = []
+        for item in items:
+            if isinstance(item, str):
+                texts[-1] += item
+            else:
+                refs.append(item)
+                texts.append("")
+        self._parts: list[str] = [""] * (2 * len(refs) + 1)
+        self._parts[0::2] = texts
+        self._refs = refs
+        self._pick = operator.itemgetter(*refs) if len(refs) > 1 else None
+
+    def render(self, fields: list[str]) -> str:
+        parts = self._parts.copy()
+        if self._pick is not None:
+            parts[1::2] = self._pick(fields)
+        elif self._refs:
+            parts[1] = fields[self._refs[0]]
+        return "".join(parts)
+
+
+def _is_blank(term: _Term) -> bool:
+    return term[0] == "c" and isinstance(term[1], ox.BlankNode)
+
+
+def _quad_text(terms: tuple[tuple[int, Any], ...], fields: list[str], blanks: list[str]) -> str:
+    """One quad in N-Quads (without the newline): constant text, slot fields, blank nodes."""
+    return (
+        " ".join(
+            value if kind == _TEXT else fields[value] if kind == _FIELD else blanks[value]
+            for kind, value in terms
+        )
+        + " ."
+    )
 
 
 def _prefix_length(value: str) -> int:
@@ -334,6 +535,10 @@ _ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 _NEEDS_ECHAR = re.compile(r'[\\"\n\r]')
+
+# Canonical N-Quads (what RDFC-1.0 serializers write, pyld and pyoxigraph alike): TAB too.
+_CANONICAL_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_NEEDS_CANONICAL_ECHAR = re.compile(r'[\\"\n\r\t]')
 
 
 def _literal_suffix(spec: _Term) -> str:

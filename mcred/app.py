@@ -480,8 +480,38 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             health["vc_api_issuers"] = services.vc_api.issuer_dids()
         return health
 
-    app.include_router(build_identity_router(services.identity, services.hosted_partner))
+    # FastAPI matches included routers in order, one after the other: the protocol endpoints
+    # wallets, verifiers and the issuing API call (OpenID4VCI, status lists, DIDs, issuance,
+    # verification) come first, the pages for people last. No two routers share a path and
+    # method (tests/mcred/test_app.py checks the routing table), so the order is speed only.
+    app.include_router(build_wallet_bridge_router(services.wallet_bridge))
+    app.include_router(
+        build_offer_router(services.issuer, services.api_keys, services.wallet_bridge)
+    )
     app.include_router(build_status_router(services.issuer.status))
+    app.include_router(build_identity_router(services.identity, services.hosted_partner))
+    app.include_router(
+        build_admin_router(
+            services.issuer,
+            services.api_keys,
+            services.api_key_store,
+            part_verifier=VerifierPartCheck(services.verifier),
+        )
+    )
+    app.include_router(build_verifier_router(services.verifier))
+    app.include_router(
+        build_presentation_request_router(
+            services.presentation_requests,
+            authenticate=lambda header: services.api_keys.authenticate(header).key_id,
+        )
+    )
+    app.include_router(
+        build_vc_api_router(
+            services.vc_api,
+            services.api_keys,
+            open_on_loopback=services.settings.vc_api_open_on_loopback,
+        )
+    )
     app.include_router(build_registry_router(services.registry))
     app.include_router(build_share_router(services.shares, services.api_keys, services.verifier))
     certificates = CertificateService(issuer=services.issuer, shares=services.shares)
@@ -511,32 +541,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             shares=services.shares,
             page_key=services.page_key,
         )
-    )
-    app.include_router(
-        build_admin_router(
-            services.issuer,
-            services.api_keys,
-            services.api_key_store,
-            part_verifier=VerifierPartCheck(services.verifier),
-        )
-    )
-    app.include_router(
-        build_vc_api_router(
-            services.vc_api,
-            services.api_keys,
-            open_on_loopback=services.settings.vc_api_open_on_loopback,
-        )
-    )
-    app.include_router(build_verifier_router(services.verifier))
-    app.include_router(
-        build_presentation_request_router(
-            services.presentation_requests,
-            authenticate=lambda header: services.api_keys.authenticate(header).key_id,
-        )
-    )
-    app.include_router(build_wallet_bridge_router(services.wallet_bridge))
-    app.include_router(
-        build_offer_router(services.issuer, services.api_keys, services.wallet_bridge)
     )
     app.include_router(build_offer_page_router(services.wallet_bridge, services.issuer))
     return app

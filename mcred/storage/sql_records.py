@@ -19,8 +19,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Insert,
     and_,
+    bindparam,
     delete,
     insert,
     or_,
@@ -125,16 +125,35 @@ def _claim_outcome(
     return credential_id
 
 
+_INSERT_RECORD = insert(CredentialRow)
+_INSERT_EVENT = insert(AuditEventRow)
+_COMPLETE_KEY = (
+    update(IdempotencyKeyRow)
+    .where(
+        IdempotencyKeyRow.key == bindparam("claimed_key"),
+        IdempotencyKeyRow.credential_id.is_(None),
+    )
+    .values(credential_id=bindparam("completed_by"))
+)
+_BIND_SLOT = (
+    update(StatusEntryRow)
+    .where(
+        StatusEntryRow.list_id == bindparam("slot_list"),
+        StatusEntryRow.idx == bindparam("slot_index"),
+        or_(
+            StatusEntryRow.credential_id == RESERVED,
+            StatusEntryRow.credential_id == bindparam("holder"),
+        ),
+    )
+    .values(credential_id=bindparam("holder"))
+)
+
+
 def _bind_slot(connection: Connection, slot: StatusSlot, credential_id: str) -> None:
     """Bind a reserved slot to its credential (see ``SqlCredentialStore.bind_status_slots``)."""
     bound = connection.execute(
-        update(StatusEntryRow)
-        .where(
-            StatusEntryRow.list_id == slot.list_id,
-            StatusEntryRow.idx == slot.index,
-            StatusEntryRow.credential_id.in_((RESERVED, credential_id)),
-        )
-        .values(credential_id=credential_id)
+        _BIND_SLOT,
+        {"slot_list": slot.list_id, "slot_index": slot.index, "holder": credential_id},
     )
     if bound.rowcount != 1:
         raise StatusSlotNotFound(  # (nothing of the record is stored)
@@ -227,38 +246,35 @@ class SqlCredentialStore:
             raise ValueError(f"credential {current.id!r} is already stored") from None
 
     def _add(self, connection: Connection, entry: NewRecord) -> None:
+        # statements built once (module level), each execution binds its values
         record, idempotency_key = entry.record, entry.idempotency_key
         if idempotency_key is not None:
             completed = connection.execute(
-                update(IdempotencyKeyRow)
-                .where(
-                    IdempotencyKeyRow.key == idempotency_key,
-                    IdempotencyKeyRow.credential_id.is_(None),
-                )
-                .values(credential_id=record.id)
+                _COMPLETE_KEY, {"claimed_key": idempotency_key, "completed_by": record.id}
             )
             if completed.rowcount != 1:
                 raise IdempotencyConflict(
                     f"idempotency key {idempotency_key!r} is not claimed by this request"
                 )
         connection.execute(
-            insert(CredentialRow).values(
-                id=record.id,
-                alliance_id=record.alliance_id,
-                specification_id=record.specification_id,
-                learner_ref=record.learner_ref,
-                issued_at=record.issued_at,
-                issued_by=record.issued_by,
-                holder_id=record.holder_id,
-                status_slots=_slots_to_json(record.status_slots),
-                documents=record.documents,
-            )
+            _INSERT_RECORD,
+            {
+                "id": record.id,
+                "alliance_id": record.alliance_id,
+                "specification_id": record.specification_id,
+                "learner_ref": record.learner_ref,
+                "issued_at": record.issued_at,
+                "issued_by": record.issued_by,
+                "holder_id": record.holder_id,
+                "status_slots": _slots_to_json(record.status_slots),
+                "documents": record.documents,
+            },
         )
         if self.bind_status_slots:
             for slot in record.status_slots:
                 _bind_slot(connection, slot, record.id)
         if entry.issued is not None:
-            connection.execute(_audit_insert(entry.issued))
+            connection.execute(_INSERT_EVENT, _event_values(entry.issued))
 
     def release_idempotency_key(self, key: str) -> None:
         with write_transaction(self._engine) as connection:
@@ -325,15 +341,15 @@ class SqlCredentialStore:
 # --- audit -----------------------------------------------------------------------------------
 
 
-def _audit_insert(event: AuditEvent) -> Insert:
-    return insert(AuditEventRow).values(
-        credential_id=event.credential_id,
-        action=event.action,
-        actor=event.actor,
-        at=event.at,
-        reason=event.reason,
-        details=event.details,
-    )
+def _event_values(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "credential_id": event.credential_id,
+        "action": event.action,
+        "actor": event.actor,
+        "at": event.at,
+        "reason": event.reason,
+        "details": event.details,
+    }
 
 
 class SqlAuditLog:
@@ -344,7 +360,7 @@ class SqlAuditLog:
 
     def append(self, event: AuditEvent) -> None:
         with write_transaction(self._engine) as connection:
-            connection.execute(_audit_insert(event))
+            connection.execute(_INSERT_EVENT, _event_values(event))
 
     def events(self, credential_id: str) -> list[AuditEvent]:
         with read_transaction(self._engine) as connection:

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute
@@ -73,23 +73,32 @@ __all__ = [
 PRUNE_BATCH = 256
 """At most this many expired rows are deleted by one prune (the rest by the next ones)."""
 PUT_BATCH = 100
-"""At most this many rows per ``INSERT`` of :meth:`SqlOfferStore.put_many` (SQLite allows 32,766
-bound parameters a statement; a grant row takes seven)."""
+""":meth:`SqlOfferStore.put_many` sends its rows this many at a time (one ``executemany`` each)."""
 PRUNE_INTERVAL = timedelta(seconds=1)
 """A store prunes its tables on a ``put`` when it has not done so for this long."""
 
 
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+"""Upsert statements built once per dialect, table and column set (values bound per call)."""
+
+
 def _upsert(connection: Connection, key: InstrumentedAttribute[str], *rows: dict[str, Any]) -> None:
-    """Insert ``rows`` (one statement; every row has the same columns), or replace the rows
-    with the same ``key`` (``put`` overwrites)."""
-    dialect_insert: Any = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(key.class_).values(list(rows))
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[key.key],
-            set_={name: statement.excluded[name] for name in rows[0] if name != key.key},
+    """Insert ``rows`` (every row has the same columns), or replace the rows with the same
+    ``key`` (``put`` overwrites)."""
+    columns = tuple(rows[0])
+    cache_key = (connection.dialect.name, key.class_.__tablename__, columns)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        dialect_insert: Any = (
+            pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
         )
-    )
+        insert = dialect_insert(key.class_)
+        statement = insert.on_conflict_do_update(
+            index_elements=[key.key],
+            set_={name: insert.excluded[name] for name in columns if name != key.key},
+        )
+        _UPSERTS[cache_key] = statement
+    connection.execute(statement, list(rows) if len(rows) > 1 else rows[0])
 
 
 def _prune(
@@ -141,6 +150,29 @@ class _SqlStore:
             if now is not None:
                 _prune(connection, key, key.class_.expires_at, now)
             _upsert(connection, key, values)
+
+
+# --- statements built once (each execution binds its values; ``now`` is the store's clock) ----
+
+_NOW: BindParameter[datetime] = bindparam("now")
+_LIVE_OFFER = select(Oid4vciOfferRow).where(
+    Oid4vciOfferRow.offer_id == bindparam("offer_id"), Oid4vciOfferRow.expires_at > _NOW
+)
+_LIVE_GRANT = select(Oid4vciGrantRow).where(
+    Oid4vciGrantRow.code == bindparam("code"), Oid4vciGrantRow.expires_at > _NOW
+)
+_LIVE_TOKEN = select(Oid4vciAccessTokenRow).where(
+    Oid4vciAccessTokenRow.token == bindparam("token"), Oid4vciAccessTokenRow.expires_at > _NOW
+)
+_CONSUME_NONCE = (
+    delete(Oid4vciNonceRow)
+    .where(Oid4vciNonceRow.nonce == bindparam("nonce"), Oid4vciNonceRow.expires_at > _NOW)
+    .returning(Oid4vciNonceRow.nonce)
+)
+_NOTIFIED_CREDENTIAL = select(Oid4vciNotificationRow.credential_id).where(
+    Oid4vciNotificationRow.notification_id == bindparam("notification_id"),
+    Oid4vciNotificationRow.expires_at > _NOW,
+)
 
 
 # --- offers and pre-authorized code grants ---------------------------------------------------
@@ -208,10 +240,7 @@ class SqlOfferStore(_SqlStore):
     def get_offer(self, offer_id: str) -> Offer | None:
         with read_transaction(self._engine) as connection:
             row = connection.execute(
-                select(Oid4vciOfferRow).where(
-                    Oid4vciOfferRow.offer_id == offer_id,
-                    Oid4vciOfferRow.expires_at > self._clock(),
-                )
+                _LIVE_OFFER, {"offer_id": offer_id, "now": self._clock()}
             ).first()
         if row is None:
             return None
@@ -219,11 +248,7 @@ class SqlOfferStore(_SqlStore):
 
     def peek_grant(self, code: str) -> PreAuthorizedGrant | None:
         with read_transaction(self._engine) as connection:
-            row = connection.execute(
-                select(Oid4vciGrantRow).where(
-                    Oid4vciGrantRow.code == code, Oid4vciGrantRow.expires_at > self._clock()
-                )
-            ).first()
+            row = connection.execute(_LIVE_GRANT, {"code": code, "now": self._clock()}).first()
         return None if row is None else _grant(row)
 
     def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
@@ -281,11 +306,8 @@ class SqlAccessTokenStore(_SqlStore):
         )
 
     def get(self, token: str) -> AccessToken | None:
-        row = Oid4vciAccessTokenRow
         with read_transaction(self._engine) as connection:
-            found = connection.execute(
-                select(row).where(row.token == token, row.expires_at > self._clock())
-            ).first()
+            found = connection.execute(_LIVE_TOKEN, {"token": token, "now": self._clock()}).first()
         if found is None:
             return None
         return AccessToken(
@@ -298,12 +320,9 @@ class SqlNonceStore(_SqlStore):
         self._put(Oid4vciNonceRow.nonce, {"nonce": nonce, "expires_at": expires_at})
 
     def consume(self, nonce: str) -> bool:
-        row = Oid4vciNonceRow
         with write_transaction(self._engine) as connection:
             deleted = connection.execute(
-                delete(row)
-                .where(row.nonce == nonce, row.expires_at > self._clock())
-                .returning(row.nonce)
+                _CONSUME_NONCE, {"nonce": nonce, "now": self._clock()}
             ).first()
         return deleted is not None
 
@@ -320,12 +339,9 @@ class SqlNotificationStore(_SqlStore):
         )
 
     def credential_of(self, notification_id: str) -> str | None:
-        row = Oid4vciNotificationRow
         with read_transaction(self._engine) as connection:
             found: str | None = connection.execute(
-                select(row.credential_id).where(
-                    row.notification_id == notification_id, row.expires_at > self._clock()
-                )
+                _NOTIFIED_CREDENTIAL, {"notification_id": notification_id, "now": self._clock()}
             ).scalar()
         return found
 

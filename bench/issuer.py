@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/issuer.py [--requests 200] [--max-seconds 30] [--revocations 50]
         [--postgres postgresql://127.0.0.1:5432 | --no-postgres] [--py-spy PATH]
-        [--issuance-only] [--http-client lean|httpx] [--keep DIR]
+        [--issuance-only] [--http-client lean|httpx] [--workers N] [--keep DIR]
 
 Starts real servers (``mcred serve``: one uvicorn process, development settings, demo alliance
 ``arqus``) on free loopback ports with temporary data directories, on SQLite and on a fresh
@@ -16,6 +16,8 @@ PostgreSQL database (dropped afterwards; skipped with a note when PostgreSQL is 
   issue): >= 300 issued/s on PostgreSQL. The clients share the server's machine, so they are
   lean by default (``--http-client lean``: ``_server.KeepAliveClient`` on uvloop, about
   0.2 ms of CPU per request); ``--http-client httpx`` uses ``httpx.AsyncClient`` (about 2 ms).
+  With ``--workers N`` the lean clients are spread evenly over the server's worker processes
+  (``_server.spread_over_workers``; reported as ``connections_per_server_process``).
 * **revocation** — after ``POST …/revoke`` returns, the time until ``GET /status/{list}``
   serves the flipped entry (median, p95, max over ``--revocations``), on lists of 131,072 and
   1,048,576 entries (``MCRED_STATUS_LIST_SIZE``), both with only the benchmark's credentials in
@@ -66,6 +68,7 @@ from _server import (
     process_cpu_s,
     py_spy_recording,
     running_server,
+    spread_over_workers,
     summarise_py_spy,
 )
 
@@ -195,15 +198,22 @@ async def issuance_rate(
     formats: list[str],
     database_url: str | None = None,
     http_client: str = "lean",
+    workers: int = 1,
+    server_port: int | None = None,
 ) -> dict[str, Any]:
     """Credentials issued per second with ``clients`` concurrent keep-alive clients, and the
     CPU each credential cost the server, this client and the database (PostgreSQL)."""
     latencies: list[float] = []
     errors: Counter[str] = Counter()
+    spread: dict[str, int] | None = None
+    lean = [KeepAliveClient(base_url) for _ in range(clients)] if http_client == "lean" else []
+    if lean and workers > 1 and server_port is not None:  # else all on one worker
+        held = await spread_over_workers(server_pid, server_port, workers, lean)
+        spread = {str(pid): count for pid, count in held.items()}
     deadline = time.perf_counter() + max_seconds
 
     async def run(number: int) -> None:
-        client = KeepAliveClient(base_url) if http_client == "lean" else _client(base_url)
+        client = lean[number] if lean else _client(base_url)
         async with client:
             for i in range(requests):
                 if time.perf_counter() > deadline:
@@ -230,6 +240,7 @@ async def issuance_rate(
     return {
         "clients": clients,
         "http_client": http_client,
+        "connections_per_server_process": spread,
         "issued": len(latencies),
         "errors": dict(errors),
         "seconds": round(elapsed, 2),
@@ -398,6 +409,8 @@ async def backend(
                     formats=args.formats,
                     database_url=database,
                     http_client=args.http_client,
+                    workers=args.workers,
+                    server_port=server.port,
                 )
             if py_spy is not None and clients == 4:
                 run["profile"] = summarise_py_spy(profile, STAGES)

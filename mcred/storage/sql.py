@@ -16,11 +16,13 @@ The stores themselves live in :mod:`mcred.storage.sql_status`,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
@@ -56,17 +58,30 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def json_loads(text: str | bytes) -> Any:
+    """JSON columns as read: :func:`orjson.loads` (several times faster on 20 KB credentials),
+    or :func:`json.loads` for what orjson refuses and Python reads (integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine_for(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, configured for mcred's stores."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_deserializer=json_loads)
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"mcred stores data in SQLite or PostgreSQL, not {parsed.drivername}")
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)  # ./var on a fresh checkout
-    engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S},
+        json_deserializer=json_loads,
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

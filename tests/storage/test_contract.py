@@ -251,6 +251,21 @@ def test_records_are_read_together(backend: Backend) -> None:
     assert store.get(records[0].id) == records[0]
 
 
+def test_documents_read_back_exactly_whatever_their_numbers(backend: Backend) -> None:
+    # orjson reads the JSON columns; what it refuses (integers beyond 64 bits) json reads
+    store = backend.credentials()
+    documents = {
+        "ldp_vc": {"big": 2**70, "negative": -(2**65), "float": 0.1, "text": "é ☃ \u0000"},
+        "vc+jwt": "eyJ.x.y",
+    }
+    record = _record(9, documents=documents)
+    store.add(record)
+    got = store.get(record.id)
+    assert got is not None
+    assert got.documents == documents
+    assert list(got.documents["ldp_vc"]) == ["big", "negative", "float", "text"]
+
+
 def test_a_record_is_stored_once(backend: Backend) -> None:
     store = backend.credentials()
     store.add(_record(1))

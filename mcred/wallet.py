@@ -279,28 +279,44 @@ class BridgeRecord:
 
     @classmethod
     def of(cls, record: CredentialRecord) -> BridgeRecord:
-        document = record.documents.get("ldp_vc")
-        if not isinstance(document, Mapping):
+        unsigned = _unsigned(record)
+        if unsigned is None:
             return cls(record.id, record.alliance_id, record.status_slots, None, (), None)
-        unsigned = {k: v for k, v in document.items() if k != "proof"}
-        configurations = [LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID]
-        report = _completeness(unsigned)
-        claims = None
-        if report is not None and report.complete:
-            configurations.append(SD_JWT_CONFIGURATION_ID)
-            claims = tuple(
-                (claim.name, tuple(report[claim.name].items))
-                for claim in _ELEMENT_CLAIMS
-                if report[claim.name].present
-            )
+        configurations, claims = _wallet_forms(unsigned)
         return cls(
             record.id,
             record.alliance_id,
             record.status_slots,
             json.dumps(unsigned, ensure_ascii=False, separators=(",", ":")),
-            tuple(configurations),
+            configurations,
             claims,
         )
+
+
+def _unsigned(record: CredentialRecord) -> dict[str, Any] | None:
+    """The record's ``ldp_vc`` document without its proof; None when it has none."""
+    document = record.documents.get("ldp_vc")
+    if not isinstance(document, Mapping):
+        return None
+    return {k: v for k, v in document.items() if k != "proof"}
+
+
+def _wallet_forms(
+    unsigned: Mapping[str, Any],
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...] | None]:
+    """The configurations a credential may be offered in and, when it has every mandatory
+    element, its ``dc+sd-jwt`` claims (see :class:`BridgeRecord`)."""
+    configurations = [LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID]
+    report = _completeness(unsigned)
+    claims = None
+    if report is not None and report.complete:
+        configurations.append(SD_JWT_CONFIGURATION_ID)
+        claims = tuple(
+            (claim.name, tuple(report[claim.name].items))
+            for claim in _ELEMENT_CLAIMS
+            if report[claim.name].present
+        )
+    return tuple(configurations), claims
 
 
 class _RecordCache:
@@ -448,29 +464,33 @@ class IssuerCredentialSource:
         self, principal: Principal, credential_ids: Sequence[str]
     ) -> dict[str, OfferableCredential]:
         """:meth:`offerable_for` of several credentials, records and states read together
-        (a cohort's offers): those that exist and have a wallet form, by id."""
+        (a cohort's offers): those that exist and have a wallet form, by id. Records read here
+        are not kept (a cohort's learners redeem their offers later, on any worker)."""
         kept = {c: record for c in credential_ids if (record := self._records.get(c)) is not None}
+        for record in kept.values():
+            principal.require_alliance(record.alliance_id)
+        kept_states = dict(
+            zip(
+                kept,
+                self._issuer.status.states([record.status_slots for record in kept.values()]),
+                strict=True,
+            )
+        )
         read = self._issuer.get_many(principal, [c for c in credential_ids if c not in kept])
-        found: dict[str, tuple[BridgeRecord, IssuerState | None]] = {}
+        offerables = {}
         for credential_id in credential_ids:
             if credential_id in kept:
-                found[credential_id] = (kept[credential_id], None)
+                record, state = kept[credential_id], kept_states[credential_id]
+                configurations = record.configuration_ids if record.unsigned is not None else None
             elif (issued := read.get(credential_id)) is not None:
-                record = BridgeRecord.of(issued.record)
-                self._records.put(record)
-                found[credential_id] = (record, issued.state)
-        unread = [record for record, state in found.values() if state is None]
-        for record in unread:
-            principal.require_alliance(record.alliance_id)
-        states = iter(self._issuer.status.states([record.status_slots for record in unread]))
-        offerables = {}
-        for credential_id, (record, read_state) in found.items():
-            state = next(states) if read_state is None else read_state
-            if record.unsigned is not None:
+                state = issued.state
+                unsigned = _unsigned(issued.record)
+                configurations = None if unsigned is None else _wallet_forms(unsigned)[0]
+            else:
+                continue
+            if configurations is not None:
                 offerables[credential_id] = OfferableCredential(
-                    credential_id,
-                    record.configuration_ids,
-                    _STATES.get(state, CredentialState.REVOKED),
+                    credential_id, configurations, _STATES.get(state, CredentialState.REVOKED)
                 )
         return offerables
 

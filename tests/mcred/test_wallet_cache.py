@@ -271,6 +271,8 @@ def test_offerables_are_read_together_kept_or_not_with_fresh_states(
     with pytest.raises(Forbidden):
         source.offerables(other, ids[3:])  # read now, refused
     assert source.offerables(admin, []) == {}
+    twice = source.offerables(admin, [ids[0], ids[1], ids[0]])  # kept and read, each twice
+    assert [twice[c].state for c in ids[:2]] == ["revoked", "active"]
 
 
 # -- the state is never kept ----------------------------------------------------------------

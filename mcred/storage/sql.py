@@ -67,11 +67,22 @@ def json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+def json_dumps(value: Any) -> str:
+    """JSON columns as written: :func:`orjson.dumps` (compact, UTF-8), or :func:`json.dumps`
+    for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def create_engine_for(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, configured for mcred's stores."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, json_deserializer=json_loads)
+        return create_engine(
+            parsed, pool_pre_ping=True, json_serializer=json_dumps, json_deserializer=json_loads
+        )
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"mcred stores data in SQLite or PostgreSQL, not {parsed.drivername}")
     database = parsed.database or ""
@@ -80,6 +91,7 @@ def create_engine_for(url: str) -> Engine:
     engine = create_engine(
         parsed,
         connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S},
+        json_serializer=json_dumps,
         json_deserializer=json_loads,
     )
     event.listen(engine, "connect", _sqlite_connect)

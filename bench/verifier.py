@@ -205,6 +205,9 @@ async def run_format(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     body = {"credential": credential}
+    if args.keep:  # the request as sent, to replay it (e.g. in process, under a profiler)
+        request_file = workdir / f"verify-{fmt.replace('+', '_')}.request.json"
+        request_file.write_text(json.dumps(body), encoding="utf-8")
     async with _client(server.base_url) as client:
         report = await _post(client, "/api/v1/verify", body)
         for _ in range(args.warmup - 1):
@@ -290,7 +293,9 @@ def main() -> None:
         "Issuer Metadata over http from itself (SD-JWT VC issuer key; cached)",
     )
     parser.add_argument("--py-spy", default=None, help="py-spy binary: profile the server")
-    parser.add_argument("--keep", default=None, help="keep the data dir and profiles here")
+    parser.add_argument(
+        "--keep", default=None, help="keep the data dir, profiles and request bodies here"
+    )
     args = parser.parse_args()
     started = datetime.now(UTC)
     report = asyncio.run(main_async(args))

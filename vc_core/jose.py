@@ -70,6 +70,7 @@ __all__ = [
     "SUPPORTED_JWS_ALGS",
     "VC_JWT_TYP",
     "VP_JWT_TYP",
+    "CompactJws",
     "EnvelopedToken",
     "JoseFailure",
     "JoseVerificationResult",
@@ -78,6 +79,7 @@ __all__ = [
     "decode_unverified_header",
     "envelope_credential",
     "envelope_presentation",
+    "parse_compact_jws",
     "parse_enveloped_credential",
     "parse_enveloped_presentation",
     "sign_jws",
@@ -197,10 +199,21 @@ class VerifiedJws:
         """The verified payload as a JSON object (strict: no duplicate names, no NaN)."""
         if not self.verified or self.payload is None:
             raise ValueError("the JWS did not verify; its payload must not be used")
+        cached: dict[str, Any] | None = self.__dict__.get("_claims")
+        if cached is not None:  # parsed once: the claims checks after the signature reuse it
+            return cached
         claims = _loads_strict(self.payload, "payload")
         if not isinstance(claims, dict):
             raise MalformedJwsError("the JWS payload is not a JSON object")
+        object.__setattr__(self, "_claims", claims)
         return claims
+
+    def adopt_claims(self, claims: dict[str, Any], parsed_from: bytes) -> None:
+        """Let :meth:`payload_json` answer ``claims``, which the caller parsed with
+        :func:`~vc_core.strict_json.loads_strict` from ``parsed_from`` before the signature was
+        checked; ignored unless ``parsed_from`` is exactly the verified payload."""
+        if self.verified and self.payload is not None and parsed_from == self.payload:
+            object.__setattr__(self, "_claims", claims)
 
 
 @dataclass(frozen=True)
@@ -275,8 +288,13 @@ def _dumps(value: Mapping[str, Any]) -> bytes:
 
 
 @dataclass(frozen=True)
-class _Compact:
+class CompactJws:
+    """A compact JWS read with :func:`verify_jws`'s strictness but *not verified*: give it to
+    :func:`verify_jws` as ``parsed`` so that the token is not decoded twice."""
+
+    token: str
     header: dict[str, Any]
+    """The protected header; never trust it before :func:`verify_jws` says ``verified``."""
     signing_input: bytes
     payload: bytes
     signature: bytes
@@ -309,7 +327,15 @@ def _check_header(header: Any) -> dict[str, Any]:
     return header
 
 
-def _parse_compact(token: str) -> _Compact:
+def parse_compact_jws(token: str) -> CompactJws:
+    """Split and decode a compact JWS (RFC 7515 §7.1) without verifying it.
+
+    Raises :class:`MalformedJwsError` as :func:`verify_jws` would (three canonical base64url
+    parts, a strict JSON header with a usable ``alg``)."""
+    return _parse_compact(token)
+
+
+def _parse_compact(token: str) -> CompactJws:
     if not isinstance(token, str):
         _fail("a compact JWS is a string")
     if len(token) > MAX_TOKEN_CHARS:
@@ -328,7 +354,8 @@ def _parse_compact(token: str) -> _Compact:
     payload = _b64url_decode_strict(payload_b64, "payload")
     signature = _b64url_decode_strict(signature_b64, "signature")
     header = _check_header(_loads_strict(header_bytes, "header"))
-    return _Compact(
+    return CompactJws(
+        token=token,
         header=header,
         signing_input=f"{header_b64}.{payload_b64}".encode("ascii"),
         payload=payload,
@@ -403,14 +430,19 @@ def verify_jws(
     *,
     allowed_algs: Collection[str],
     expected_typ: str | None,
+    parsed: CompactJws | None = None,
 ) -> VerifiedJws:
     """Verify a compact JWS with ``key`` (RFC 7515 §5.2), refusing what the policy forbids.
 
     Raises :class:`MalformedJwsError` only when ``token`` cannot be parsed; every check after
     that is reported in the result. ``expected_typ=None`` means "do not check ``typ``".
+    ``parsed``: :func:`parse_compact_jws` of this very ``token``, already at hand.
     """
     allowed = _check_allowed_algs(allowed_algs)
-    parsed = _parse_compact(token)
+    if parsed is None:
+        parsed = _parse_compact(token)
+    elif parsed.token != token:
+        raise ValueError("parsed is not the parse of this token")
     header = parsed.header
     alg: str = header["alg"]
 
@@ -436,6 +468,32 @@ def verify_jws(
         if typ is None or _media_type(typ) != _media_type(expected_typ):
             return failed(JoseFailure.TYP_MISMATCH, f"typ {typ!r}, expected {expected_typ!r}")
     return VerifiedJws(True, header, parsed.payload)
+
+
+def _jws_of(
+    token: str,
+    key: PublicKey,
+    *,
+    allowed_algs: Collection[str],
+    expected_typ: str | None,
+    verified: VerifiedJws | None,
+) -> VerifiedJws:
+    """:func:`verify_jws`, or the caller's own ``verify_jws(token, key, allowed_algs=…,
+    expected_typ=None)`` result with only the ``typ`` check left (it comes last there too)."""
+    if verified is None:
+        return verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=expected_typ)
+    if not verified.verified or expected_typ is None:
+        return verified
+    typ = verified.header.get("typ")
+    if typ is None or _media_type(typ) != _media_type(expected_typ):
+        return VerifiedJws(
+            False,
+            verified.header,
+            None,
+            JoseFailure.TYP_MISMATCH,
+            f"typ {typ!r}, expected {expected_typ!r}",
+        )
+    return verified
 
 
 # -- VC-JOSE-COSE ---------------------------------------------------------------------------
@@ -646,12 +704,13 @@ def _verify_secured(
     allowed_algs: Collection[str],
     now: datetime | None,
     leeway: timedelta,
+    verified: VerifiedJws | None,
 ) -> tuple[JoseVerificationResult, dict[str, Any] | None, list[str]]:
     """Steps shared by vc+jwt and vp+jwt; returns a failed result or the verified claims."""
     if now is not None and now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     typ, cty = (VC_JWT_TYP, _VC_CTY) if kind == "vc" else (VP_JWT_TYP, _VP_CTY)
-    jws = verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=typ)
+    jws = _jws_of(token, key, allowed_algs=allowed_algs, expected_typ=typ, verified=verified)
 
     def failed(reason: JoseFailure, detail: str) -> JoseVerificationResult:
         return JoseVerificationResult(False, None, None, jws.header, reason, detail)
@@ -679,6 +738,7 @@ def verify_vc_jwt(
     allowed_algs: Collection[str],
     now: datetime | None = None,
     leeway: timedelta = DEFAULT_LEEWAY,
+    verified: VerifiedJws | None = None,
 ) -> JoseVerificationResult:
     """Verify an ``application/vc+jwt`` credential (VC-JOSE-COSE ``#alg-jose``, RFC 7519 §7.2).
 
@@ -687,9 +747,12 @@ def verify_vc_jwt(
     ``VerifiableCredential``, ``iss``/``jti``/``sub`` consistency, ``exp``/``nbf`` against
     ``now`` (default: the current time). Raises :class:`MalformedJwsError` only for an
     unreadable token or a verified payload that is not a strict JSON object.
+    ``verified``, when given, must be ``verify_jws(token, key, allowed_algs=allowed_algs,
+    expected_typ=None)`` for this very token and key (a caller that already checked the
+    signature): the signature is then not verified again nor the payload parsed again.
     """
     result, _, _ = _verify_secured(
-        token, key, kind="vc", allowed_algs=allowed_algs, now=now, leeway=leeway
+        token, key, kind="vc", allowed_algs=allowed_algs, now=now, leeway=leeway, verified=verified
     )
     return result
 
@@ -703,6 +766,7 @@ def verify_vp_jwt(
     expected_aud: str | None,
     now: datetime | None = None,
     leeway: timedelta = DEFAULT_LEEWAY,
+    verified: VerifiedJws | None = None,
 ) -> JoseVerificationResult:
     """Verify an ``application/vp+jwt`` presentation (VC-JOSE-COSE ``#alg-jose``, VCDM 2.0 §4.13).
 
@@ -712,9 +776,12 @@ def verify_vp_jwt(
     be an object that is secured: a readable ``EnvelopedVerifiableCredential`` (returned in
     ``enveloped_credentials`` for the caller to verify with the issuer's key) or an embedded
     credential with a ``proof``.
+    ``verified``, when given, must be ``verify_jws(token, key, allowed_algs=allowed_algs,
+    expected_typ=None)`` for this very token and key (a caller that already checked the
+    signature): the signature is then not verified again nor the payload parsed again.
     """
     result, claims, warnings = _verify_secured(
-        token, key, kind="vp", allowed_algs=allowed_algs, now=now, leeway=leeway
+        token, key, kind="vp", allowed_algs=allowed_algs, now=now, leeway=leeway, verified=verified
     )
     if claims is None:
         return result
@@ -884,15 +951,19 @@ def verify_jwt_vc_json(
     allowed_algs: Collection[str],
     now: datetime | None = None,
     leeway: timedelta = DEFAULT_LEEWAY,
+    verified: VerifiedJws | None = None,
 ) -> JoseVerificationResult:
     """Verify a VCDM 1.1 JWT credential (see :func:`sign_jwt_vc_json`).
 
     ``document`` is the ``vc`` claim as signed. ``iss`` must match ``vc.issuer``, ``jti`` the
     ``vc.id`` and ``sub`` a subject id when both are present; ``exp``/``nbf`` are enforced.
+    ``verified``, when given, must be ``verify_jws(token, key, allowed_algs=allowed_algs,
+    expected_typ=None)`` for this very token and key (a caller that already checked the
+    signature): the signature is then not verified again nor the payload parsed again.
     """
     if now is not None and now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    jws = verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=None)
+    jws = _jws_of(token, key, allowed_algs=allowed_algs, expected_typ=None, verified=verified)
 
     def failed(reason: JoseFailure, detail: str) -> JoseVerificationResult:
         return JoseVerificationResult(False, None, None, jws.header, reason, detail)

@@ -25,7 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from vc_core.errors import VCDM_PROBLEM, MalformedInputError, StatusListError
-from vc_core.jose import DEFAULT_LEEWAY, JoseFailure, MalformedJwsError, sign_jws, verify_jws
+from vc_core.jose import (
+    DEFAULT_LEEWAY,
+    CompactJws,
+    JoseFailure,
+    MalformedJwsError,
+    sign_jws,
+    verify_jws,
+)
 from vc_core.keys import PrivateKey, PublicKey
 from vc_core.status.bitstring_status_list import DEFAULT_MAX_DECOMPRESSED_SIZE
 from vc_core.status.token_status_list import TokenStatusList
@@ -224,6 +231,7 @@ def verify_status_list_token(
     now: datetime | None = None,
     leeway: timedelta = DEFAULT_LEEWAY,
     max_decompressed_size: int = DEFAULT_MAX_DECOMPRESSED_SIZE,
+    parsed: CompactJws | None = None,
 ) -> StatusListTokenResult:
     """Verify a Status List Token JWT (§5.1, §8.3 steps 3-5).
 
@@ -232,10 +240,12 @@ def verify_status_list_token(
     Referenced Token's ``uri``), ``exp``/``nbf`` against ``now`` with ``leeway``, and that
     ``status_list`` decodes (ZLIB bounded by ``max_decompressed_size``). Raises
     :class:`~vc_core.jose.MalformedJwsError` only for a token that is not a compact JWS.
+    ``parsed``: :func:`~vc_core.jose.parse_compact_jws` of ``token``, when the caller read its
+    header for the ``kid`` already.
     """
     if now is not None and now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    jws = verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=None)
+    jws = verify_jws(token, key, allowed_algs=allowed_algs, expected_typ=None, parsed=parsed)
 
     def failed(reason: StatusTokenFailure, detail: str) -> StatusListTokenResult:
         return StatusListTokenResult(False, jws.header, reason=reason, detail=detail)

@@ -22,11 +22,15 @@ class _DuplicateMemberError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise _DuplicateMemberError(name)
-        result[name] = value
+    # dict() in C, then one length comparison: a member-by-member loop here was a tenth of a
+    # verification's CPU. The names are looked at one by one only to name the duplicate.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _DuplicateMemberError(name)
+            seen.add(name)
     return result
 
 

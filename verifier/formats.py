@@ -31,17 +31,19 @@ from typing import Any
 
 from vc_core.errors import KeyFormatError, MalformedInputError
 from vc_core.jose import (
+    CompactJws,
     decode_unverified_header,
+    parse_compact_jws,
     parse_enveloped_credential,
     parse_enveloped_presentation,
 )
-from vc_core.keys import b64url_decode
 from vc_core.sd_jwt import parse_sd_jwt
 from vc_core.sd_jwt_vc import LEGACY_SD_JWT_VC_TYP, SD_JWT_VC_TYP
 from vc_core.strict_json import StrictJsonError, loads_strict
 from verifier.errors import UnsupportedFormatError, UnverifiableInputError
 
 __all__ = [
+    "REENCODED_GROWTH",
     "ParsedInput",
     "SecuringFormat",
     "input_size",
@@ -80,6 +82,9 @@ class ParsedInput:
     enveloped: bool = False
     key_bound: bool = False
     """An SD-JWT VC that carries a KB-JWT (an SD-JWT+KB, RFC 9901 §4.3)."""
+    jws: CompactJws | None = None
+    """A compact JWS ``token`` as decoded (``claims`` are its payload): verified without
+    decoding it again."""
 
 
 # -- strict JSON ----------------------------------------------------------------------------
@@ -94,6 +99,13 @@ def load_json(data: bytes | str, *, what: str = "the input") -> Any:
         raise UnverifiableInputError(f"{what} is not valid Unicode") from None
     except StrictJsonError as exc:
         raise UnverifiableInputError(f"{what} {exc}") from None
+
+
+REENCODED_GROWTH = 5
+"""How many times its own JSON text a value parsed from strict JSON can grow when
+:func:`input_size` encodes it again: strings, names, literals and punctuation never grow
+(escapes only shrink, whitespace goes), a number at most 4.5 times (``1e15`` is
+``1000000000000000.0``). ``REENCODED_GROWTH * len(body)`` bounds every value in a body."""
 
 
 def input_size(value: object) -> int:
@@ -159,49 +171,50 @@ def _sd_jwt_token(token: str, *, enveloped: bool) -> ParsedInput:
     )
 
 
-def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The unverified header and claims of a compact JWS."""
+def _read_token(token: str) -> tuple[dict[str, Any], dict[str, Any], CompactJws]:
+    """The unverified header and claims of a compact JWS, and the JWS as decoded."""
     if is_sd_jwt(token):
         raise UnsupportedFormatError("only SD-JWT VCs are verified as SD-JWTs")
     if token.count(".") == 4:
         raise UnsupportedFormatError("encrypted JWTs (JWE) are not verified")
     try:
-        header = decode_unverified_header(token)
-        claims = load_json(b64url_decode(token.split(".")[1]), what="the JWT payload")
-    except KeyFormatError as exc:  # pragma: no cover - decode_unverified_header checked it
-        raise UnverifiableInputError(f"not a compact JWS: {exc.message}") from None
-    except UnverifiableInputError:
-        raise
+        jws = parse_compact_jws(token)
     except MalformedInputError as exc:
         raise UnverifiableInputError(
             f"not a compact JWS: {exc.message}", details={"cause": exc.code}
         ) from None
+    claims = load_json(jws.payload, what="the JWT payload")
     if not isinstance(claims, dict):
         raise UnverifiableInputError("the JWT payload is not a JSON object")
-    return header, claims
+    return dict(jws.header), claims, jws
 
 
 def _credential_token(token: str, *, enveloped: bool) -> ParsedInput:
     if is_sd_jwt(token):
         return _sd_jwt_token(token, enveloped=enveloped)
-    header, claims = _read_token(token)
+    header, claims, jws = _read_token(token)
     media = _media_type(header.get("typ"))
     if media == "application/vp+jwt" or "vp" in claims:
         raise UnverifiableInputError("this JWT is a presentation, not a credential")
     legacy = media in (None, "application/jwt", "application/vc+ld+json") and "vc" in claims
     fmt = SecuringFormat.JWT_VC_JSON if legacy and not enveloped else SecuringFormat.VC_JWT
-    return ParsedInput(fmt, token=token, header=header, claims=claims, enveloped=enveloped)
+    return ParsedInput(fmt, token=token, header=header, claims=claims, enveloped=enveloped, jws=jws)
 
 
 def _presentation_token(token: str, *, enveloped: bool) -> ParsedInput:
-    header, claims = _read_token(token)
+    header, claims, jws = _read_token(token)
     media = _media_type(header.get("typ"))
     if "vp" in claims and media != "application/vp+jwt":
         raise UnsupportedFormatError("VCDM 1.1 JWT presentations (a 'vp' claim) are not verified")
     if media == "application/vc+jwt" or "vc" in claims:
         raise UnverifiableInputError("this JWT is a credential, not a presentation")
     return ParsedInput(
-        SecuringFormat.VP_JWT, token=token, header=header, claims=claims, enveloped=enveloped
+        SecuringFormat.VP_JWT,
+        token=token,
+        header=header,
+        claims=claims,
+        enveloped=enveloped,
+        jws=jws,
     )
 
 
@@ -285,5 +298,5 @@ def is_presentation_token(token: str) -> bool:
     an SD-JWT is one when it carries a KB-JWT."""
     if is_sd_jwt(token):
         return _sd_jwt_token(token.strip(), enveloped=False).key_bound
-    header, claims = _read_token(token.strip())
+    header, claims, _ = _read_token(token.strip())
     return _media_type(header.get("typ")) == "application/vp+jwt" or "vp" in claims

@@ -219,9 +219,30 @@ class IssuerJwk:
         if key_alg is not None and key_alg != alg:
             raise IssuerKeyNotUsable(f"{name} is published for alg {key_alg!r}, the JWS is {alg!r}")
         try:
-            return PublicKey.from_jwk(self.jwk)
+            return _public_key(self.jwk)
         except KeyFormatError as exc:
             raise InvalidIssuerKey(f"{name}: {exc.message}") from None
+
+
+_PUBLIC_KEYS: dict[tuple[str, str, str, str], PublicKey] = {}
+_PUBLIC_KEYS_MAX = 256
+
+
+def _public_key(jwk: Mapping[str, Any]) -> PublicKey:
+    """:meth:`PublicKey.from_jwk`, decoded once per key (``kty``, ``crv``, ``x``, ``y`` are all
+    it reads): every verification of an https issuer's credential and Status List Token would
+    otherwise decode its JWK again. Refusals are not remembered."""
+    kty, crv, x, y = (jwk.get(name, "") for name in ("kty", "crv", "x", "y"))
+    if "d" in jwk or not all(isinstance(part, str) for part in (kty, crv, x, y)):
+        return PublicKey.from_jwk(jwk)
+    cache_key = (kty, crv, x, y)
+    key = _PUBLIC_KEYS.get(cache_key)
+    if key is None:
+        key = PublicKey.from_jwk(jwk)
+        if len(_PUBLIC_KEYS) >= _PUBLIC_KEYS_MAX:
+            _PUBLIC_KEYS.clear()
+        _PUBLIC_KEYS[cache_key] = key
+    return key
 
 
 @dataclass(frozen=True)

@@ -349,10 +349,12 @@ def verify_jose(
             problem_type=_PROOF_ERROR,
         )
         return ProofOutcome(proof, log.check())
-    signature = verify_jws(token, key, allowed_algs=jws_algs, expected_typ=None)
+    signature = verify_jws(token, key, allowed_algs=jws_algs, expected_typ=None, parsed=parsed.jws)
     if not signature.verified:
         reason = signature.reason or JoseFailure.INVALID_SIGNATURE
         return ProofOutcome(_jose_failure(None, reason, signature.detail), log.check(), ())
+    if parsed.jws is not None:  # the claims read for key discovery are the signed ones
+        signature.adopt_claims(parsed.claims, parsed.jws.payload)
     claims = signature.payload_json()
     if parsed.format is SecuringFormat.VP_JWT:
         result = verify_vp_jwt(
@@ -363,13 +365,18 @@ def verify_jose(
             expected_aud=domain,
             now=now,
             leeway=leeway,
+            verified=signature,
         )
         time_ok = False  # a presentation's exp/nbf are its freshness: part of the proof
     elif parsed.format is SecuringFormat.JWT_VC_JSON:
-        result = verify_jwt_vc_json(token, key, allowed_algs=jws_algs, now=now, leeway=leeway)
+        result = verify_jwt_vc_json(
+            token, key, allowed_algs=jws_algs, now=now, leeway=leeway, verified=signature
+        )
         time_ok = True
     else:
-        result = verify_vc_jwt(token, key, allowed_algs=jws_algs, now=now, leeway=leeway)
+        result = verify_vc_jwt(
+            token, key, allowed_algs=jws_algs, now=now, leeway=leeway, verified=signature
+        )
         time_ok = True
     refused = not result.verified and result.reason is not None
     if refused and result.reason is not None and not (time_ok and result.reason in _TIME_FAILURES):

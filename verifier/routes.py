@@ -46,7 +46,7 @@ from pydantic import BaseModel, ValidationError
 from vc_core.errors import MalformedInputError
 from vc_core.model.elm import stacked_parts
 from verifier.errors import InputTooLargeError, UnverifiableInputError
-from verifier.formats import load_json
+from verifier.formats import REENCODED_GROWTH, load_json
 from verifier.openid4vp.errors import InvalidRequest, OpenId4VpError
 from verifier.openid4vp.request import REQUEST_OBJECT_MEDIA_TYPE
 from verifier.openid4vp.service import PresentationRequests
@@ -111,7 +111,11 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
 
 
 async def _parse(request: Request, model: type[_Body], limit: int) -> _Body:
-    data = load_json(await read_capped_body(request, limit), what="the request body")
+    return _validate(await read_capped_body(request, limit), model)
+
+
+def _validate(raw: bytes, model: type[_Body]) -> _Body:
+    data = load_json(raw, what="the request body")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -188,23 +192,29 @@ def build_verifier_router(
 ) -> APIRouter:
     router = APIRouter(tags=["verifier"])
 
-    def run_verify(body: VerifyRequest) -> dict[str, Any]:
+    def run_verify(body: VerifyRequest, body_bytes: int) -> dict[str, Any]:
         """The report; a stacked credential's also lists its parts (checked when given)."""
         options = body.options.to_options()
         if body.credential is not None and body.parts is not None:
             return verifier.verify_stacked(body.credential, body.parts, options=options).to_dict()
-        report = _run_verify(body, options)
+        report = _run_verify(body, options, REENCODED_GROWTH * body_bytes)
         out = report.to_dict()
         named = stacked_parts(report.document) if report.document is not None else ()
         if named:
             out["parts"] = [part.to_dict() for part in named]
         return out
 
-    def _run_verify(body: VerifyRequest, options: VerificationOptions) -> VerificationReport:
+    def _run_verify(
+        body: VerifyRequest, options: VerificationOptions, size_at_most: int
+    ) -> VerificationReport:
         if body.credential is not None:
-            return verifier.verify_credential(body.credential, options=options)
+            return verifier.verify_credential(
+                body.credential, options=options, size_at_most=size_at_most
+            )
         if body.presentation is not None:
-            return verifier.verify_presentation(body.presentation, options=options)
+            return verifier.verify_presentation(
+                body.presentation, options=options, size_at_most=size_at_most
+            )
         return verifier.verify_jwt(body.jwt or "", options=options)
 
     @router.post(
@@ -220,8 +230,9 @@ def build_verifier_router(
     )
     async def verify(request: Request) -> JSONResponse:
         try:
-            body = await _parse(request, VerifyRequest, max_body_bytes)
-            result = await run_in_threadpool(run_verify, body)
+            raw = await read_capped_body(request, max_body_bytes)
+            body = _validate(raw, VerifyRequest)
+            result = await run_in_threadpool(run_verify, body, len(raw))
         except MalformedInputError as exc:
             return _problem(exc)
         return JSONResponse(result, headers=_NO_STORE)

@@ -56,7 +56,7 @@ from vc_core.errors import (
     MalformedInputError,
     StatusRangeError,
 )
-from vc_core.jose import decode_unverified_header
+from vc_core.jose import parse_compact_jws
 from vc_core.keys import PublicKey
 from vc_core.sd_jwt import SdJwtFailure
 from vc_core.sd_jwt_vc import verify_sd_jwt_vc
@@ -454,9 +454,10 @@ def check_token_status(
     except StatusListRetrievalError as exc:
         return _status_failed(_RETRIEVAL, exc.message, {**details, **exc.details})
     try:
-        header = decode_unverified_header(token)
+        parsed = parse_compact_jws(token)
     except (MalformedInputError, KeyFormatError) as exc:
         return _status_failed(_VERIFICATION, f"not a Status List Token: {exc.message}", details)
+    header = dict(parsed.header)
     key = _status_token_key(
         header,
         issuer=issuer,
@@ -469,7 +470,13 @@ def check_token_status(
         return _status_failed(_VERIFICATION, key, details)
     try:
         result = verify_status_list_token(
-            token, key, allowed_algs=jws_algs, expected_uri=uri, now=now, leeway=leeway
+            token,
+            key,
+            allowed_algs=jws_algs,
+            expected_uri=uri,
+            now=now,
+            leeway=leeway,
+            parsed=parsed,
         )
     except MalformedInputError as exc:
         return _status_failed(

@@ -326,26 +326,41 @@ class Verifier:
 
     # -- entry points -------------------------------------------------------------------------
     def verify_credential(
-        self, credential: object, *, options: VerificationOptions | None = None
+        self,
+        credential: object,
+        *,
+        options: VerificationOptions | None = None,
+        size_at_most: int | None = None,
     ) -> VerificationReport:
         """Verify a Data Integrity credential (VCDM 1.1 or 2.0), an
-        ``EnvelopedVerifiableCredential``, a ``vc+jwt`` or a ``jwt_vc_json`` compact JWT."""
+        ``EnvelopedVerifiableCredential``, a ``vc+jwt`` or a ``jwt_vc_json`` compact JWT.
+
+        ``size_at_most``: a bound the caller knows on the input's size as compact JSON (see
+        :data:`~verifier.formats.REENCODED_GROWTH`); within ``max_input_bytes`` it spares
+        encoding the input again to measure it."""
         session = self._session(options)
-        size = input_size(credential)
-        if size > self._policy.max_input_bytes:
-            return self._too_large("credential", size, session)
+        if size_at_most is None or size_at_most > self._policy.max_input_bytes:
+            size = input_size(credential)
+            if size > self._policy.max_input_bytes:
+                return self._too_large("credential", size, session)
         parsed = parse_credential_input(credential)
         return self._credential(parsed, session)
 
     def verify_presentation(
-        self, presentation: object, *, options: VerificationOptions | None = None
+        self,
+        presentation: object,
+        *,
+        options: VerificationOptions | None = None,
+        size_at_most: int | None = None,
     ) -> VerificationReport:
         """Verify a Data Integrity presentation, an ``EnvelopedVerifiablePresentation`` or a
-        ``vp+jwt``, and every credential in it."""
+        ``vp+jwt``, and every credential in it (``size_at_most``: as for
+        :meth:`verify_credential`)."""
         session = self._session(options)
-        size = input_size(presentation)
-        if size > self._policy.max_input_bytes:
-            return self._too_large("presentation", size, session)
+        if size_at_most is None or size_at_most > self._policy.max_input_bytes:
+            size = input_size(presentation)
+            if size > self._policy.max_input_bytes:
+                return self._too_large("presentation", size, session)
         parsed = parse_presentation_input(presentation)
         return self._presentation(parsed, session)
 

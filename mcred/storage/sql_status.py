@@ -71,6 +71,7 @@ _STATUSES = (
     )
 )
 """The statuses of ``keys`` (``(list_id, idx)`` pairs), built once: every read binds its own."""
+_VERSION = select(StatusListRow.version).where(StatusListRow.id == bindparam("list_id"))
 
 
 _RESERVE_ROUNDS = 4
@@ -375,9 +376,7 @@ class SqlStatusListStore:
 
     def version(self, list_id: str) -> int:
         with read_transaction(self._engine) as connection:
-            version = connection.execute(
-                select(StatusListRow.version).where(StatusListRow.id == list_id)
-            ).scalar_one_or_none()
+            version = connection.execute(_VERSION, {"list_id": list_id}).scalar_one_or_none()
         if version is None:
             raise StatusSlotNotFound(f"no status list {list_id!r}")
         return version

@@ -2,29 +2,30 @@
 
     .venv/bin/python bench/issuer.py [--requests 200] [--max-seconds 30] [--revocations 50]
         [--postgres postgresql://127.0.0.1:5432 | --no-postgres] [--py-spy PATH]
-        [--issuance-only] [--http-client lean|httpx] [--workers N] [--keep DIR]
+        [--issuance-only] [--http-client lean|httpx] [--workers N] [--clients 1 4] [--keep DIR]
 
 Starts real servers (``mcred serve``: one uvicorn process, development settings, demo alliance
 ``arqus``) on free loopback ports with temporary data directories, on SQLite and on a fresh
 PostgreSQL database (dropped afterwards; skipped with a note when PostgreSQL is unreachable):
 
 * **issuance** — credentials issued per second through ``POST /api/v1/credentials`` (validate,
-  check mandates, allocate a status slot, sign ``eddsa-rdfc-2022``, store, audit) with 1 and
-  with 4 concurrent keep-alive clients, each sending up to ``--requests`` requests within
-  ``--max-seconds``; CPU ms per credential of the server (its process tree), of this client and
-  of PostgreSQL (the benchmark database's backend processes, read from ``/proc``). Target (the
-  issue): >= 300 issued/s on PostgreSQL. The clients share the server's machine, so they are
-  lean by default (``--http-client lean``: ``_server.KeepAliveClient`` on uvloop, about
-  0.2 ms of CPU per request); ``--http-client httpx`` uses ``httpx.AsyncClient`` (about 2 ms).
-  With ``--workers N`` the lean clients are spread evenly over the server's worker processes
-  (``_server.spread_over_workers``; reported as ``connections_per_server_process``).
+  check mandates, allocate a status slot, sign ``eddsa-rdfc-2022``, store, audit) with each
+  number of concurrent keep-alive clients in ``--clients`` (1 and 4 by default), each sending
+  up to ``--requests`` requests within ``--max-seconds``; CPU ms per credential of the server
+  (its process tree), of this client and of PostgreSQL (the benchmark database's backend
+  processes, read from ``/proc``). Target (the issue): >= 300 issued/s on PostgreSQL. The
+  clients share the server's machine, so they are lean by default (``--http-client lean``:
+  ``_server.KeepAliveClient`` on uvloop, about 0.2 ms of CPU per request); ``--http-client
+  httpx`` uses ``httpx.AsyncClient`` (about 2 ms). With ``--workers N`` the lean clients are
+  spread evenly over the server's worker processes (``_server.spread_over_workers``;
+  reported as ``connections_per_server_process``).
 * **revocation** — after ``POST …/revoke`` returns, the time until ``GET /status/{list}``
   serves the flipped entry (median, p95, max over ``--revocations``), on lists of 131,072 and
   1,048,576 entries (``MCRED_STATUS_LIST_SIZE``), both with only the benchmark's credentials in
   the list and with the list filled to its capacity (half its entries; 1 % of them revoked),
   the fill written straight into the throwaway database. Target: <= 10 ms. Skipped with
   ``--issuance-only``.
-* ``--py-spy`` samples the server (``py-spy record --gil``) during the 4-client issuance run
+* ``--py-spy`` samples the server (``py-spy record --gil``) during the run with the most clients
   and adds where the server's Python time goes (by leaf function and by selected stages).
 
 The client runs on the same machine, so it competes with the server for the CPUs.
@@ -397,9 +398,10 @@ async def backend(
             for i in range(args.warmup):
                 await _issue(client, f"warmup-{i}", args.formats)
         runs = []
-        for clients in (1, 4):
+        for clients in args.clients:
             profile = workdir / f"{name}-{clients}.pyspy.txt"
-            with py_spy_recording(py_spy if clients == 4 else None, server.pid, profile):
+            profiled = clients == max(args.clients)
+            with py_spy_recording(py_spy if profiled else None, server.pid, profile):
                 run = await issuance_rate(
                     server.base_url,
                     server.pid,
@@ -412,7 +414,7 @@ async def backend(
                     workers=args.workers,
                     server_port=server.port,
                 )
-            if py_spy is not None and clients == 4:
+            if py_spy is not None and profiled:
                 run["profile"] = summarise_py_spy(profile, STAGES)
             runs.append(run)
         out["issuance"] = {
@@ -483,6 +485,9 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=30.0, help="per run")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--clients", type=int, nargs="+", default=[1, 4], help="concurrent clients, one run each"
+    )
     parser.add_argument("--revocations", type=int, default=50)
     parser.add_argument("--formats", nargs="+", default=["ldp_vc"])
     parser.add_argument(

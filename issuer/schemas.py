@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.catalogue import Issuance
@@ -123,18 +124,18 @@ class CredentialOut(BaseModel):
     @classmethod
     def json_bytes(cls, issued: IssuedCredential, list_url: Any) -> bytes:
         """The response body of :meth:`of`, serialized once: the record's fields through this
-        model, the issued documents with ``json.dumps`` exactly as signed (never validated,
+        model, the issued documents with ``orjson`` exactly as signed (never validated,
         copied nor dumped from a model again: what was signed is what is sent)."""
         record: CredentialRecord = issued.record
         head = cls.of(
             IssuedCredential(replace(record, documents={}), issued.state), list_url
         ).model_dump(mode="json")
         head["credentials"] = record.documents
-        # (no cycle check: the documents are JSON the issuer built, never self-referential)
-        text = json.dumps(
-            head, ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
-        )
-        return text.encode("utf-8")
+        try:  # orjson: compact UTF-8 like the json call below, several times faster
+            return orjson.dumps(head)
+        except TypeError:  # what only json writes (integers beyond 64 bits)
+            text = json.dumps(head, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            return text.encode("utf-8")
 
 
 class CredentialPageOut(BaseModel):

@@ -105,7 +105,10 @@ _tricky_text = st.one_of(
     st.text(
         alphabet=st.characters(
             codec="utf-8",  # no surrogates
-            blacklist_characters=[chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)],
+            # what safe mode refuses in signed text (control characters but TAB, LF, CR; U+FFFE/F)
+            blacklist_characters=[
+                chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127, 0xFFFE, 0xFFFF)
+            ],
         ),
         max_size=30,
     ),

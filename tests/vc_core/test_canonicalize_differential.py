@@ -67,7 +67,10 @@ def test_unsafe_samples_are_refused_by_both_engines(name: str) -> None:
 _text = st.text(
     alphabet=st.characters(
         blacklist_categories=("Cs",),
-        blacklist_characters=[chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)],
+        # what safe mode refuses in signed text (control characters but TAB, LF, CR; U+FFFE/F)
+        blacklist_characters=[
+            chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127, 0xFFFE, 0xFFFF)
+        ],
     ),
     max_size=40,
 )

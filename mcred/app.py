@@ -7,7 +7,6 @@ lives elsewhere, and the issuer's services on top. Nothing happens at import tim
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -83,6 +82,7 @@ from vc_core.jsonld.canonicalize import (
 )
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import KeyType
+from vc_core.strict_json import json_copy
 from verifier.openid4vp import (
     ClientIdentifier,
     PresentationRequests,
@@ -212,7 +212,7 @@ class _LocalIdentities:
             self._built[did] = kept
         if kept.identity is None:
             return self._fallback.resolve(did)
-        return copy.deepcopy(kept.document)
+        return json_copy(kept.document)
 
     def _holds(self, kept: _HostedDocument, now: float) -> bool:
         if not 0 <= now - kept.built < self._ttl:
@@ -264,7 +264,7 @@ class _LocalStatusLists:
         if not list_id or any(c in list_id for c in "/?#"):
             return self._fallback.fetch_status_list_credential(url, force_fresh=force_fresh)
         try:
-            return copy.deepcopy(self._status.published(list_id).credential)
+            return json_copy(self._status.published(list_id).credential)
         except NotFound:
             raise StatusListRetrievalError(
                 f"no status list at {url}", url=url, details={"fetch_error": "not_found"}

@@ -49,7 +49,6 @@ not JSON or a JWT at all (specs.md §1.3: everything else is a failed check in t
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +59,7 @@ from vc_core.dids.resolver import DidResolver
 from vc_core.errors import SECURITY_PROBLEM, VCDM_PROBLEM, DidError, MalformedInputError
 from vc_core.jsonld.canonicalize import Canonicalizer, default_canonicalizer
 from vc_core.model.elm import PartReference, part_digest, stacked_parts
+from vc_core.strict_json import json_copy
 from verifier.checks import (
     completeness,
     holder_binding,
@@ -155,7 +155,7 @@ class _MemoResolver:
             self._documents[did] = found
         if isinstance(found, DidError):
             raise found
-        return copy.deepcopy(found)
+        return json_copy(found)
 
 
 class _MemoCanonicalizer:

@@ -62,7 +62,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import rfc8785
 
@@ -80,6 +80,7 @@ from vc_core.model.microcredential import (
     QualityAssurance,
     StackedPart,
 )
+from vc_core.strict_json import json_copy
 
 __all__ = [
     "DATA_INTEGRITY_V2_CONTEXT",
@@ -131,21 +132,8 @@ MODULE_ID_SCHEME = "Module id"
 """``schemeName`` of the ``Identifier`` that holds a module's id (the alliance's, e.g.
 ``sump-design``) on a module stated in a claim's ``hasPart``."""
 
-_T = TypeVar("_T")
 _NODE_NAMESPACE = uuid.UUID("0b3f4c1e-6a53-5d0e-9a62-3f0f6f5e2a11")
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
-
-
-def _json_copy(value: _T) -> _T:
-    """A deep copy of JSON data (dicts, lists, tuples, scalars), as :func:`copy.deepcopy`
-    gives it for such data, several times faster (a credential copies its shared nodes)."""
-    if isinstance(value, dict):
-        return cast(_T, {key: _json_copy(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return cast(_T, [_json_copy(item) for item in value])
-    if isinstance(value, tuple):
-        return cast(_T, tuple(_json_copy(item) for item in value))
-    return value
 
 
 def format_datetime(value: datetime) -> str:
@@ -306,7 +294,7 @@ class _ElmBuilder:
                     }
                 ]
             self._group = group
-        return _json_copy(self._group)
+        return json_copy(self._group)
 
     def organisation(
         self,
@@ -361,7 +349,7 @@ class _ElmBuilder:
                 registration=twin.legal_identifier if twin is not None else None,
                 homepage=coordinator.homepage or (twin.homepage if twin is not None else None),
             )
-        return _json_copy(self._issuer)
+        return json_copy(self._issuer)
 
     def awarding_body(self, body: AwardingBody) -> dict[str, Any]:
         if body.did is not None and body.did == self.mc.coordinating_provider.did:
@@ -566,13 +554,13 @@ class _ElmBuilder:
             "awardedBy": {
                 "id": process_id,
                 "type": "AwardingProcess",
-                "awardingBody": [_json_copy(body)],
+                "awardingBody": [json_copy(body)],
             },
             "provenBy": [
                 {
                     "id": self.ids.new("learningAssessment"),
                     "type": "LearningAssessment",
-                    "title": _json_copy(title),
+                    "title": json_copy(title),
                     "grade": self.note(self.one_language(module.grade)),
                     "assessedBy": [body],
                     "awardedBy": {"id": process_id, "type": "AwardingProcess"},
@@ -646,7 +634,7 @@ class _ElmBuilder:
                 "title": self.lang_map(part.title),
             }
             if credit:
-                spec["creditPoint"] = _json_copy(credit)
+                spec["creditPoint"] = json_copy(credit)
             if part.eqf_level is not None:
                 spec["eqfLevel"] = self.concept(vocab.eqf_level(part.eqf_level))
             node["specifiedBy"] = spec
@@ -722,13 +710,13 @@ class _ElmBuilder:
         }
         if mc.description is not None:
             node["description"] = self.lang_map(mc.description)
-        node["primaryLanguage"] = _json_copy(languages[0])
+        node["primaryLanguage"] = json_copy(languages[0])
         node["language"] = languages
         node["individualDisplay"] = [
             {
                 "id": self.ids.new("individualDisplay"),
                 "type": "IndividualDisplay",
-                "language": _json_copy(languages[0]),
+                "language": json_copy(languages[0]),
                 "displayDetail": [
                     {
                         "id": self.ids.new("displayDetail"),
@@ -776,7 +764,7 @@ class _ElmBuilder:
         doc["evidence"] = [self.evidence()]
         doc["displayParameter"] = self.display_parameter()
         if status_entry is not None:
-            doc["credentialStatus"] = _json_copy(dict(status_entry))
+            doc["credentialStatus"] = json_copy(dict(status_entry))
         return doc
 
 

@@ -17,6 +17,7 @@ The stores themselves live in :mod:`mcred.storage.sql_status`,
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 __all__ = [
     "MIGRATIONS",
@@ -76,13 +77,46 @@ def json_dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+PING_AFTER_IDLE_S = 10.0
+"""A pooled PostgreSQL connection that sat idle in the pool this long is pinged before it is
+handed out, and replaced when the ping fails (a server restarted, a proxy or firewall dropped
+the idle connection). A connection in steady use is not: pinging on every checkout (the pool's
+``pre_ping``) cost one more round trip per transaction."""
+
+
+def ping_idle_connections(engine: Engine, idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """Install :data:`PING_AFTER_IDLE_S`'s check on ``engine``'s pool (SQLAlchemy's custom
+    pessimistic disconnect handling: a failed ping raises ``DisconnectionError``, and the pool
+    discards that connection and checks out another, up to three times)."""
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()  # end the transaction the ping opened
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
+
+
 def create_engine_for(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, configured for mcred's stores."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(
-            parsed, pool_pre_ping=True, json_serializer=json_dumps, json_deserializer=json_loads
-        )
+        engine = create_engine(parsed, json_serializer=json_dumps, json_deserializer=json_loads)
+        ping_idle_connections(engine)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"mcred stores data in SQLite or PostgreSQL, not {parsed.drivername}")
     database = parsed.database or ""

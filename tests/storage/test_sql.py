@@ -181,3 +181,36 @@ def test_reserved_slots_behave_as_allocated_ones(sql_backend: Backend) -> None:
     assert store.snapshot(slots[3].list_id).nonzero == ((slots[3].index, 1),)
     with pytest.raises(ValueError, match="at least 1"):
         SqlStatusListStore(sql_backend.sql(), reserve=0)
+
+
+@pytest.mark.services
+def test_an_idle_connection_killed_by_the_server_is_replaced(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection idle for PING_AFTER_IDLE_S is pinged before use and replaced when
+    the server dropped it; one in steady use is handed out without a round trip."""
+    engine = create_engine_for(pg_database)
+    admin = create_engine_for(pg_database)
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as connection:  # the server drops the pooled connection
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+        monkeypatch.setattr(time, "monotonic", lambda: 1e12)  # it has been idle for ages
+        with engine.connect() as connection:
+            again = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert again != pid  # a new connection, and no error
+        monkeypatch.undo()
+        # a connection checked in a moment ago is handed out without a ping: had the server
+        # dropped it meanwhile, the statement fails (and the pool discards that connection)
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": again})
+        time.sleep(0.2)
+        with pytest.raises(DBAPIError), engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 2")).scalar_one() == 2
+    finally:
+        engine.dispose()
+        admin.dispose()

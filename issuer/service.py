@@ -374,15 +374,16 @@ class Issuer:
                 results[n] = Conflict(str(claimed) or "idempotency key conflict")
             elif claimed is not None:
                 replays[n] = claimed
-        if replays:
-            found = self.get_many(principal, list(replays.values()))
-            for n, credential_id in replays.items():
-                results[n] = found.get(credential_id) or NotFound(
-                    f"no credential {credential_id!r}"
-                )
-        claimed_keys = {key for n, key in keyed if results[n] is None}
-        new: list[tuple[int, NewRecord]] = []
+        # keys claimed now and not completed yet: given back whatever fails from here on
+        pending = {key for (n, key), claimed in zip(keyed, claims, strict=True) if claimed is None}
         try:
+            if replays:
+                found = self.get_many(principal, list(replays.values()))
+                for n, credential_id in replays.items():
+                    results[n] = found.get(credential_id) or NotFound(
+                        f"no credential {credential_id!r}"
+                    )
+            new: list[tuple[int, NewRecord]] = []
             for n, (issuance, key) in enumerate(requests):
                 if results[n] is not None:  # a replay or a conflict
                     continue
@@ -391,30 +392,35 @@ class Issuer:
                 except (IssuerError, VcCoreError) as exc:
                     results[n] = exc
                     if key is not None:
+                        pending.discard(key)
                         self._credentials.release_idempotency_key(key)
-                        claimed_keys.discard(key)
                     continue
                 issued = AuditEvent(
                     record.id, "issued", principal.actor, record.issued_at, None, None
                 )
                 new.append((n, NewRecord(record, key, issued)))
+            try:
+                self._credentials.add_many([entry for _, entry in new])
+            except (ValueError, IdempotencyConflict):  # one of them: store them one by one
+                for n, entry in new:
+                    try:
+                        self._credentials.add(
+                            entry.record, entry.idempotency_key, issued=entry.issued
+                        )
+                    except (ValueError, IdempotencyConflict) as exc:
+                        results[n] = exc
+                    else:
+                        results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
+                    pending.discard(entry.idempotency_key or "")
+            else:
+                for n, entry in new:
+                    results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
+                pending.clear()
         except BaseException:
-            for key in claimed_keys:
+            # nothing of it was stored (a transaction rolled back, or it never ran)
+            for key in pending:
                 self._credentials.release_idempotency_key(key)
             raise
-        try:
-            self._credentials.add_many([entry for _, entry in new])
-        except (ValueError, IdempotencyConflict):  # one of them: store them one by one
-            for n, entry in new:
-                try:
-                    self._credentials.add(entry.record, entry.idempotency_key, issued=entry.issued)
-                except (ValueError, IdempotencyConflict) as exc:
-                    results[n] = exc
-                else:
-                    results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
-        else:
-            for n, entry in new:
-                results[n] = IssuedCredential(entry.record, CredentialState.ACTIVE)
         return [result for result in results if result is not None]
 
     def issue_stacked(

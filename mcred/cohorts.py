@@ -197,7 +197,7 @@ def _offers_for(
     bridge = services.wallet_bridge
     public_url = services.settings.public_url
     issued = [row for row in rows if row.credential_id is not None]
-    ids = [row.credential_id for row in issued if row.credential_id is not None]
+    ids = list(dict.fromkeys(row.credential_id for row in issued if row.credential_id is not None))
     source = bridge.source
     if isinstance(source, IssuerCredentialSource):
         offerables = source.offerables(principal, ids)

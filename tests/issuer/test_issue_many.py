@@ -112,3 +112,29 @@ def test_a_foreign_alliance_is_refused_before_anything_is_claimed(services: Serv
         services.issuer.issue_many(coordinator, "arqus", [(_issuance("s-1"), "key-1")])
     result = services.issuer.issue_many(ADMIN, "arqus", [(_issuance("s-1"), "key-1")])
     assert isinstance(result[0], IssuedCredential)  # the key was never claimed
+
+
+@pytest.mark.parametrize("failing", ["replay read", "batch store"])
+def test_keys_claimed_for_a_batch_that_fails_are_given_back(
+    services: Services, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    issuer = services.issuer
+    done = issuer.issue_many(ADMIN, "arqus", [(_issuance("s-1"), "key-1")])[0]
+    assert isinstance(done, IssuedCredential)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    if failing == "replay read":
+        monkeypatch.setattr(type(issuer), "get_many", broken)
+    else:
+        monkeypatch.setattr(SqlCredentialStore, "add_many", broken)
+    with pytest.raises(RuntimeError):
+        issuer.issue_many(
+            ADMIN, "arqus", [(_issuance("s-1"), "key-1"), (_issuance("s-2"), "key-2")]
+        )
+    monkeypatch.undo()
+    again = issuer.issue(ADMIN, "arqus", _issuance("s-2"), idempotency_key="key-2")
+    assert again.record.learner_ref == "s-2"  # key-2 was released, not left "running"
+    replay = issuer.issue(ADMIN, "arqus", _issuance("s-1"), idempotency_key="key-1")
+    assert replay.record.id == done.record.id  # a completed key is never released

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.catalogue import Issuance
 from issuer.ports import AuditEvent, CredentialRecord
 from issuer.service import FORMATS, IssuedCredential
 from issuer.stacking import MAX_PARTS
+from vc_core import json_codec
 
 __all__ = [
     "ApiKeyCreate",
@@ -124,18 +123,14 @@ class CredentialOut(BaseModel):
     @classmethod
     def json_bytes(cls, issued: IssuedCredential, list_url: Any) -> bytes:
         """The response body of :meth:`of`, serialized once: the record's fields through this
-        model, the issued documents with ``orjson`` exactly as signed (never validated,
-        copied nor dumped from a model again: what was signed is what is sent)."""
+        model, the issued documents by :func:`vc_core.json_codec.dumps` exactly as signed
+        (never validated, copied nor dumped from a model again: what was signed is sent)."""
         record: CredentialRecord = issued.record
         head = cls.of(
             IssuedCredential(replace(record, documents={}), issued.state), list_url
         ).model_dump(mode="json")
         head["credentials"] = record.documents
-        try:  # orjson: compact UTF-8 like the json call below, several times faster
-            return orjson.dumps(head)
-        except TypeError:  # what only json writes (integers beyond 64 bits)
-            text = json.dumps(head, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-            return text.encode("utf-8")
+        return json_codec.dumps(head).encode("utf-8")
 
 
 class CredentialPageOut(BaseModel):

@@ -75,6 +75,7 @@ from mcred.verifier_page import build_verifier_page_router, derive_page_key
 from mcred.wallet import IssuerCredentialSource, NotificationAuditTrail, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
 from vc_core.dids.resolver import DidResolver
+from vc_core.json_codec import json_copy
 from vc_core.jsonld.canonicalize import (
     Canonicalizer,
     OxigraphCanonicalizer,
@@ -82,7 +83,6 @@ from vc_core.jsonld.canonicalize import (
 )
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import KeyType
-from vc_core.strict_json import json_copy
 from verifier.openid4vp import (
     ClientIdentifier,
     PresentationRequests,

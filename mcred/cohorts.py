@@ -195,27 +195,22 @@ def _offers_for(
     """Offers for ``rows``: their records and states read together, the offers stored in one
     transaction (or pipeline)."""
     bridge = services.wallet_bridge
-    public_url = services.settings.public_url
-    issued = [row for row in rows if row.credential_id is not None]
-    ids = list(dict.fromkeys(row.credential_id for row in issued if row.credential_id is not None))
     source = bridge.source
-    if isinstance(source, IssuerCredentialSource):
-        offerables = source.offerables(principal, ids)
-    else:  # pragma: no cover - mcred's bridge always has the issuer as its source
-        offerables = {
-            credential_id: offerable
-            for credential_id in ids
-            if (offerable := source.offerable(credential_id)) is not None
-        }
+    if not isinstance(source, IssuerCredentialSource):  # (build_services always wires it)
+        raise TypeError("cohort offers need the issuer as the wallet bridge's source")
+    issued = [(row, row.credential_id) for row in rows if row.credential_id is not None]
+    ids = list(dict.fromkeys(credential_id for _, credential_id in issued))
+    offerables = source.offerables(principal, ids)
     created, _refused = bridge.create_offers(
         [offerables[credential_id] for credential_id in ids if credential_id in offerables],
         by_reference=True,
         tx_code_length=TX_CODE_LENGTH,
     )
+    public_url = services.settings.public_url
     made = []
-    for row in issued:
-        offer = created.get(row.credential_id or "")
-        if offer is None or row.credential_id is None:
+    for row, credential_id in issued:
+        offer = created.get(credential_id)
+        if offer is None:
             continue
         page = offer_page_urls(public_url, offer.offer_id).page
         if row.language:
@@ -227,7 +222,7 @@ def _offers_for(
                 name=row.display_name,
                 email=row.email,
                 language=row.language,
-                credential_id=row.credential_id,
+                credential_id=credential_id,
                 offer_link=offer.link,
                 tx_code=offer.tx_code,
                 offer_page_url=page,

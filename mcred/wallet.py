@@ -49,7 +49,7 @@ from issuer.identity import IssuerIdentity
 from issuer.ports import AuditEvent, AuditLog, CredentialRecord, StatusSlot
 from issuer.service import Issuer
 from issuer.status_lists import CredentialState as IssuerState
-from mcred.storage.sql import json_dumps, json_loads
+from vc_core import json_codec
 from vc_core.errors import MalformedInputError
 from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
@@ -288,7 +288,7 @@ class BridgeRecord:
             record.id,
             record.alliance_id,
             record.status_slots,
-            json_dumps(unsigned),
+            json_codec.dumps(unsigned),
             configurations,
             claims,
         )
@@ -507,7 +507,7 @@ class IssuerCredentialSource:
         now = self._clock()
         if configuration_id == SD_JWT_CONFIGURATION_ID:
             return self._issue_sd_jwt_vc(record, holder, now)
-        bound = json_loads(record.unsigned)
+        bound = json_codec.loads(record.unsigned)
         bound["credentialSubject"]["id"] = holder.did
         if configuration_id == LDP_VC_CONFIGURATION_ID:
             key = self._identity.signing_key(KeyType.ED25519)

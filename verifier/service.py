@@ -57,9 +57,9 @@ from typing import Any, Literal
 
 from vc_core.dids.resolver import DidResolver
 from vc_core.errors import SECURITY_PROBLEM, VCDM_PROBLEM, DidError, MalformedInputError
+from vc_core.json_codec import json_copy
 from vc_core.jsonld.canonicalize import Canonicalizer, default_canonicalizer
 from vc_core.model.elm import PartReference, part_digest, stacked_parts
-from vc_core.strict_json import json_copy
 from verifier.checks import (
     completeness,
     holder_binding,

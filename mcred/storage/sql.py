@@ -16,19 +16,19 @@ The stores themselves live in :mod:`mcred.storage.sql_status`,
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
+
+from vc_core import json_codec
 
 __all__ = [
     "MIGRATIONS",
@@ -57,24 +57,6 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-def json_loads(text: str | bytes) -> Any:
-    """JSON columns as read: :func:`orjson.loads` (several times faster on 20 KB credentials),
-    or :func:`json.loads` for what orjson refuses and Python reads (integers beyond 64 bits)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-def json_dumps(value: Any) -> str:
-    """JSON columns as written: :func:`orjson.dumps` (compact, UTF-8), or :func:`json.dumps`
-    for what orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 PING_AFTER_IDLE_S = 10.0
@@ -114,7 +96,9 @@ def create_engine_for(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, configured for mcred's stores."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "postgresql":
-        engine = create_engine(parsed, json_serializer=json_dumps, json_deserializer=json_loads)
+        engine = create_engine(
+            parsed, json_serializer=json_codec.dumps, json_deserializer=json_codec.loads
+        )
         ping_idle_connections(engine)
         return engine
     if parsed.get_backend_name() != "sqlite":
@@ -125,8 +109,8 @@ def create_engine_for(url: str) -> Engine:
     engine = create_engine(
         parsed,
         connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S},
-        json_serializer=json_dumps,
-        json_deserializer=json_loads,
+        json_serializer=json_codec.dumps,
+        json_deserializer=json_codec.loads,
     )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

@@ -67,6 +67,7 @@ from typing import Any
 import rfc8785
 
 from vc_core.errors import MalformedInputError
+from vc_core.json_codec import json_copy
 from vc_core.model import vocab
 from vc_core.model.microcredential import (
     AwardingBody,
@@ -80,7 +81,6 @@ from vc_core.model.microcredential import (
     QualityAssurance,
     StackedPart,
 )
-from vc_core.strict_json import json_copy
 
 __all__ = [
     "DATA_INTEGRITY_V2_CONTEXT",

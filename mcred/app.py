@@ -70,7 +70,7 @@ from mcred.storage.sql_records import (
 from mcred.storage.sql_shares import SqlShareStore
 from mcred.storage.sql_status import SqlStatusListStore
 from mcred.trust import build_trust_registry
-from mcred.verification import FetcherStatusListClient, build_verifier
+from mcred.verification import FetcherStatusListClient, build_verifier, run_offline_first
 from mcred.verifier_page import build_verifier_page_router, derive_page_key
 from mcred.wallet import IssuerCredentialSource, NotificationAuditTrail, micro_credential_vct
 from vc_core.dids.did_web import url_to_did_web
@@ -490,6 +490,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.include_router(build_status_router(services.issuer.status))
     app.include_router(build_identity_router(services.identity, services.hosted_partner))
+    app.include_router(build_verifier_router(services.verifier, run=run_offline_first))
     app.include_router(
         build_admin_router(
             services.issuer,
@@ -498,7 +499,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             part_verifier=VerifierPartCheck(services.verifier),
         )
     )
-    app.include_router(build_verifier_router(services.verifier))
     app.include_router(
         build_presentation_request_router(
             services.presentation_requests,

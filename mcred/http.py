@@ -42,13 +42,22 @@ by explicit setting)". did:web (specs.md §8.1) step 6 and Bitstring Status List
    only ``200`` responses are; a stored response without a validator is kept only while fresh.
 
 ``Expires`` and ``s-maxage`` are ignored (``max-age`` is what our own issuer sends).
+
+**Offline first** (:func:`offline`): inside the block, a fetch the cache cannot answer raises
+:class:`NetworkNeeded` instead of going to the network. It derives from :class:`BaseException`
+so that it passes every handler that turns fetch errors into verification results, up to
+the caller that started the block, which then runs the whole operation again where it may wait
+(:func:`mcred.verification.run_offline_first`: on the event loop when everything is at hand,
+in a worker thread when not).
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType, TracebackType
@@ -89,8 +98,30 @@ __all__ = [
     "FetchTimeout",
     "FetchTooLarge",
     "GuardedFetcher",
+    "NetworkNeeded",
     "Ttl",
+    "offline",
 ]
+
+_OFFLINE: ContextVar[bool] = ContextVar("mcred_fetch_offline", default=False)
+
+
+class NetworkNeeded(BaseException):
+    """A fetch inside :func:`offline` that only the network could answer (its URL in
+    ``args[0]``). Not an :class:`Exception`: no error handler on the way may take it for a
+    failed fetch."""
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Fetches in this block (this thread or task) answer from the cache or raise
+    :class:`NetworkNeeded`; nothing is sent."""
+    token = _OFFLINE.set(True)
+    try:
+        yield
+    finally:
+        _OFFLINE.reset(token)
+
 
 _MIB = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 1 * _MIB
@@ -317,6 +348,8 @@ class GuardedFetcher:
                 conditional["If-None-Match"] = etag
             if last_modified := stored.headers.get("last-modified"):
                 conditional["If-Modified-Since"] = last_modified
+        if _OFFLINE.get():
+            raise NetworkNeeded(str(target))
         response, final_url = self._send(target, accept, conditional, deadline)
         try:
             if (

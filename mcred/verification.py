@@ -28,21 +28,30 @@ document of the service's DID (which lists the same keys; :class:`mcred.app`'s r
 per active key) stays the same, at most :data:`OWN_ISSUER_METADATA_TTL` seconds, and builds it
 again when asked ``force_fresh`` (the verifier does for a ``kid`` it does not know).
 
-:func:`build_verifier` is what the app factory calls.
+:func:`build_verifier` is what the app factory calls. :func:`run_offline_first` is how its
+HTTP endpoints run a verification: on the event loop while every DID document, status list and
+issuer metadata it needs is at hand (the service's own, or fresh in the fetcher's cache), and
+in a worker thread, from the start, as soon as one would have to be fetched
+(:func:`mcred.http.offline`). A verification that needs nothing from the network (the common
+case: the service's own credentials, or foreign ones whose documents are cached) then costs no
+thread hand-off, which is about a third of the CPU a small one takes; one that does never makes
+the event loop wait on the network.
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from mcred.http import FetchError, FetchResult, GuardedFetcher, Ttl
+from fastapi.concurrency import run_in_threadpool
+
+from mcred.http import FetchError, FetchResult, GuardedFetcher, NetworkNeeded, Ttl, offline
 from vc_core.dids.resolver import DidResolver
 from vc_core.errors import VcCoreError
+from vc_core.json_codec import json_copy
 from vc_core.jsonld.canonicalize import Canonicalizer
 from verifier.errors import UnverifiableInputError
 from verifier.formats import load_json
@@ -65,9 +74,22 @@ __all__ = [
     "FetcherStatusListClient",
     "LocalIssuerMetadataClient",
     "build_verifier",
+    "run_offline_first",
 ]
 
 STATUS_LIST_ACCEPT = "application/vc, application/vc+ld+json, application/json"
+
+_T = TypeVar("_T")
+
+
+async def run_offline_first(call: Callable[[], _T]) -> _T:
+    """``call()`` on the event loop with the fetcher :func:`~mcred.http.offline`; when it would
+    need the network, ``call()`` again, from the start, in a worker thread (module doc)."""
+    try:
+        with offline():
+            return call()
+    except NetworkNeeded:
+        return await run_in_threadpool(call)
 ISSUER_METADATA_ACCEPT = "application/json"
 OWN_ISSUER_METADATA_TTL = 1.0
 """Seconds the service's own JWT VC Issuer Metadata is kept (``force_fresh`` builds it again)."""
@@ -232,7 +254,7 @@ class LocalIssuerMetadataClient:
             document = {"issuer": self._issuer.sd_jwt_vc_issuer, "jwks": {"keys": keys}}
             kept = _KeptMetadata(now, document, self._did_documents(keys))
             self._kept = kept
-        return copy.deepcopy(kept.document)
+        return json_copy(kept.document)
 
     def _holds(self, kept: _KeptMetadata, now: float) -> bool:
         if not 0 <= now - kept.built < self._ttl:

@@ -47,6 +47,7 @@ from vc_core.errors import VCDM_PROBLEM, KeyFormatError, MalformedInputError
 from vc_core.jose import (
     DEFAULT_LEEWAY,
     MAX_TOKEN_CHARS,
+    CompactJws,
     JoseFailure,
     MalformedJwsError,
     sign_jws,
@@ -1034,6 +1035,7 @@ def verify_sd_jwt(
     max_kb_age: timedelta = DEFAULT_MAX_KB_AGE,
     leeway: timedelta = DEFAULT_LEEWAY,
     kb_allowed_algs: Collection[str] | None = None,
+    issuer_jws: CompactJws | None = None,
 ) -> SdJwtResult:
     """Verify an SD-JWT or SD-JWT+KB (RFC 9901 §7.1 and §7.3).
 
@@ -1044,6 +1046,8 @@ def verify_sd_jwt(
     ``expected_nonce`` are required. A KB-JWT that is present is always verified (signature by
     ``cnf.jwk``, ``typ``, ``iat`` no older than ``max_kb_age``, ``sd_hash``; ``aud``/``nonce``
     when expected values are given). ``kb_allowed_algs`` defaults to ``allowed_algs``.
+    ``issuer_jws``: :func:`~vc_core.jose.parse_compact_jws` of the Issuer-signed JWT, when the
+    caller read it already (for the ``kid`` and ``iss``): it is not decoded again.
 
     Raises only for unparseable input (:class:`MalformedSdJwtError`,
     :class:`~vc_core.jose.MalformedJwsError`) and for bad arguments (``ValueError``).
@@ -1056,7 +1060,13 @@ def verify_sd_jwt(
         return SdJwtResult(
             False, {}, reason=SdJwtFailure.KEY_BINDING_REQUIRED, detail="no KB-JWT (§7.3 step 2)"
         )
-    jws = verify_jws(parts.issuer_jwt, issuer_key, allowed_algs=allowed_algs, expected_typ=None)
+    jws = verify_jws(
+        parts.issuer_jwt,
+        issuer_key,
+        allowed_algs=allowed_algs,
+        expected_typ=None,
+        parsed=issuer_jws,
+    )
     header = jws.header
     if not jws.verified:
         reason = _ISSUER_JWS_FAILURES.get(jws.reason or JoseFailure.INVALID_SIGNATURE)

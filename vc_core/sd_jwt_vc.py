@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vc_core.errors import MalformedInputError
-from vc_core.jose import DEFAULT_LEEWAY
+from vc_core.jose import DEFAULT_LEEWAY, CompactJws
 from vc_core.keys import PrivateKey, PublicKey
 from vc_core.sd_jwt import (
     DEFAULT_MAX_KB_AGE,
@@ -235,6 +235,7 @@ def verify_sd_jwt_vc(
     max_kb_age: timedelta = DEFAULT_MAX_KB_AGE,
     leeway: timedelta = DEFAULT_LEEWAY,
     kb_allowed_algs: Collection[str] | None = None,
+    issuer_jws: CompactJws | None = None,
 ) -> SdJwtVcResult:
     """Verify an SD-JWT VC presentation (§2.4): RFC 9901 §7 plus the SD-JWT VC rules.
 
@@ -242,7 +243,8 @@ def verify_sd_jwt_vc(
     ``vc+sd-jwt`` when ``accept_legacy_typ``), no :data:`NEVER_DISCLOSABLE` claim came from a
     Disclosure, ``vct`` is present (and equals ``expected_vct`` or lists it in ``aka_vcts``),
     and ``status`` has the §6.2 shape. ``issuer_key`` must come from a key discovery mechanism
-    permitted for the issuer (§2.5): that is the caller's job.
+    permitted for the issuer (§2.5): that is the caller's job. ``issuer_jws``: as for
+    :func:`~vc_core.sd_jwt.verify_sd_jwt`.
     """
     typs = (SD_JWT_VC_TYP, LEGACY_SD_JWT_VC_TYP) if accept_legacy_typ else (SD_JWT_VC_TYP,)
     result = verify_sd_jwt(
@@ -257,6 +259,7 @@ def verify_sd_jwt_vc(
         max_kb_age=max_kb_age,
         leeway=leeway,
         kb_allowed_algs=kb_allowed_algs,
+        issuer_jws=issuer_jws,
     )
     if not result.verified:
         return SdJwtVcResult(False, result.header, reason=result.reason, detail=result.detail)

@@ -45,6 +45,7 @@ __all__ = [
     "StatusListTokenResult",
     "StatusTokenFailure",
     "sign_status_list_token",
+    "token_time_failure",
     "verify_status_list_token",
 ]
 
@@ -222,6 +223,23 @@ def sign_status_list_token(
     return sign_jws(claims, key, header={"kid": kid, "typ": STATUS_LIST_TOKEN_TYP})
 
 
+def token_time_failure(
+    claims: Mapping[str, Any], *, now: datetime | None = None, leeway: timedelta = DEFAULT_LEEWAY
+) -> tuple[StatusTokenFailure, str] | None:
+    """Why a Status List Token with these (checked) ``claims`` is not valid at ``now``
+    (``exp``/``nbf`` with ``leeway``; default: the current time), or ``None`` when it is —
+    the time step of :func:`verify_status_list_token`, for a caller holding a token it
+    verified earlier."""
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    moment, slack = (now or datetime.now(UTC)).timestamp(), leeway.total_seconds()
+    if "exp" in claims and moment >= claims["exp"] + slack:
+        return StatusTokenFailure.EXPIRED, f"the Status List Token expired at {claims['exp']}"
+    if "nbf" in claims and moment < claims["nbf"] - slack:
+        return StatusTokenFailure.NOT_YET_VALID, f"not valid before {claims['nbf']}"
+    return None
+
+
 def verify_status_list_token(
     token: str,
     key: PublicKey,
@@ -275,13 +293,9 @@ def verify_status_list_token(
             StatusTokenFailure.SUBJECT_MISMATCH,
             f"sub {claims['sub']!r} is not the referenced uri {expected_uri!r} (§8.3 4a)",
         )
-    moment, slack = (now or datetime.now(UTC)).timestamp(), leeway.total_seconds()
-    if "exp" in claims and moment >= claims["exp"] + slack:
-        return failed(
-            StatusTokenFailure.EXPIRED, f"the Status List Token expired at {claims['exp']}"
-        )
-    if "nbf" in claims and moment < claims["nbf"] - slack:
-        return failed(StatusTokenFailure.NOT_YET_VALID, f"not valid before {claims['nbf']}")
+    outside = token_time_failure(claims, now=now, leeway=leeway)
+    if outside is not None:
+        return failed(*outside)
     try:
         status_list = TokenStatusList.from_claim(
             claims["status_list"], max_decompressed_size=max_decompressed_size

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from vc_core.errors import VCDM_PROBLEM, MalformedInputError
 from vc_core.jsonld.canonicalize import Canonicalizer
@@ -411,6 +411,19 @@ def completeness(
 # -- trust and holder binding ---------------------------------------------------------------
 
 
+_ALLIANCE_KINDS: dict[type, bool] = {}
+
+
+def _speaks_alliances(registry: TrustRegistry) -> TypeGuard[AllianceTrustRegistry]:
+    """``isinstance(registry, AllianceTrustRegistry)``, answered once per class (a protocol
+    check inspects every member, on every verification otherwise; the members are methods)."""
+    kind = type(registry)
+    known = _ALLIANCE_KINDS.get(kind)
+    if known is None:
+        known = _ALLIANCE_KINDS[kind] = isinstance(registry, AllianceTrustRegistry)
+    return known
+
+
 def issuer_trust(
     registry: TrustRegistry | None,
     issuer: str,
@@ -429,11 +442,7 @@ def issuer_trust(
         return Check.skipped(
             CheckName.ISSUER_TRUST, "no_trust_registry", "no trust registry configured"
         )
-    if (
-        isinstance(registry, AllianceTrustRegistry)
-        and document is not None
-        and mandates is not None
-    ):
+    if document is not None and mandates is not None and _speaks_alliances(registry):
         try:
             alliances = registry.alliances()
         except TrustRegistryError as exc:

@@ -32,12 +32,11 @@ from typing import Any
 from vc_core.errors import KeyFormatError, MalformedInputError
 from vc_core.jose import (
     CompactJws,
-    decode_unverified_header,
     parse_compact_jws,
     parse_enveloped_credential,
     parse_enveloped_presentation,
 )
-from vc_core.sd_jwt import parse_sd_jwt
+from vc_core.sd_jwt import MalformedSdJwtError, parse_sd_jwt
 from vc_core.sd_jwt_vc import LEGACY_SD_JWT_VC_TYP, SD_JWT_VC_TYP
 from vc_core.strict_json import StrictJsonError, loads_strict
 from verifier.errors import UnsupportedFormatError, UnverifiableInputError
@@ -83,8 +82,8 @@ class ParsedInput:
     key_bound: bool = False
     """An SD-JWT VC that carries a KB-JWT (an SD-JWT+KB, RFC 9901 §4.3)."""
     jws: CompactJws | None = None
-    """A compact JWS ``token`` as decoded (``claims`` are its payload): verified without
-    decoding it again."""
+    """A compact JWS ``token`` as decoded (``claims`` are its payload), or an SD-JWT's
+    Issuer-signed JWT: verified without decoding it again."""
 
 
 # -- strict JSON ----------------------------------------------------------------------------
@@ -146,16 +145,29 @@ def is_sd_jwt(token: str) -> bool:
     return "~" in token
 
 
+def _issuer_payload(jws: CompactJws) -> dict[str, Any]:
+    """The Issuer-signed JWT's payload, unverified, from the JWS already decoded (as
+    :meth:`vc_core.sd_jwt.SdJwtParts.unverified_claims` reads it)."""
+    try:
+        payload = loads_strict(jws.payload)
+    except StrictJsonError as exc:
+        raise MalformedSdJwtError(f"the Issuer-signed JWT payload {exc}") from None
+    if not isinstance(payload, dict):
+        raise MalformedSdJwtError("the Issuer-signed JWT payload is not a JSON object")
+    return payload
+
+
 def _sd_jwt_token(token: str, *, enveloped: bool) -> ParsedInput:
     """An SD-JWT VC: the Issuer-signed JWT's unverified header and payload, for key discovery."""
     try:
         parts = parse_sd_jwt(token)
-        header = decode_unverified_header(parts.issuer_jwt)
-        claims = parts.unverified_claims()
+        jws = parse_compact_jws(parts.issuer_jwt)
+        claims = _issuer_payload(jws)
     except (MalformedInputError, KeyFormatError) as exc:
         raise UnverifiableInputError(
             f"not an SD-JWT: {exc.message}", details={"cause": exc.code}
         ) from None
+    header = dict(jws.header)
     if _media_type(header.get("typ")) not in _SD_JWT_VC_MEDIA:
         raise UnsupportedFormatError(
             f"only SD-JWT VCs (typ {SD_JWT_VC_TYP!r} or {LEGACY_SD_JWT_VC_TYP!r}) are verified, "
@@ -168,6 +180,7 @@ def _sd_jwt_token(token: str, *, enveloped: bool) -> ParsedInput:
         claims=claims,
         enveloped=enveloped,
         key_bound=parts.kb_jwt is not None,
+        jws=jws,
     )
 
 

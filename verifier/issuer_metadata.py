@@ -54,6 +54,7 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from vc_core.errors import SECURITY_PROBLEM, KeyFormatError, VcCoreError
+from vc_core.json_codec import json_copy
 from vc_core.keys import PublicKey
 
 __all__ = [
@@ -316,7 +317,7 @@ def parse_jwk_set(document: object, *, source: str) -> tuple[IssuerJwk, ...]:
                     f"{source} publishes two keys with kid {kid!r}", details={"kid": kid}
                 )
             seen.add(kid)
-        parsed.append(IssuerJwk(copy.deepcopy(dict(key))))
+        parsed.append(IssuerJwk(json_copy(dict(key))))
     return tuple(parsed)
 
 

@@ -35,7 +35,8 @@ status lists with blocking I/O, so it runs in the thread pool. Responses are ``n
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -44,6 +45,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from vc_core.errors import MalformedInputError
+from vc_core.json_codec import dump_bytes
 from vc_core.model.elm import stacked_parts
 from verifier.errors import InputTooLargeError, UnverifiableInputError
 from verifier.formats import REENCODED_GROWTH, load_json
@@ -84,6 +86,7 @@ doubles it) with a presentation of up to the verifier's input cap."""
 PROBLEM_JSON = "application/problem+json"
 _NO_STORE = {"Cache-Control": "no-store"}
 _Body = TypeVar("_Body", bound=BaseModel)
+_Result = TypeVar("_Result")
 
 
 # -- the body -------------------------------------------------------------------------------
@@ -148,10 +151,18 @@ def _vc_api_error(exc: MalformedInputError) -> JSONResponse:
     return JSONResponse(body, status_code=_status_of(exc), headers=_NO_STORE)
 
 
-def _vc_api_result(report: VerificationReport) -> JSONResponse:
-    return JSONResponse(
-        report.to_vc_api(), status_code=200 if report.verified else 400, headers=_NO_STORE
+def _report_json(content: dict[str, Any], status_code: int = 200) -> Response:
+    """A report as ``application/json`` (orjson: reports are large and sent on every call)."""
+    return Response(
+        dump_bytes(content),
+        status_code=status_code,
+        media_type="application/json",
+        headers=_NO_STORE,
     )
+
+
+def _vc_api_result(report: VerificationReport) -> Response:
+    return _report_json(report.to_vc_api(), 200 if report.verified else 400)
 
 
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -187,9 +198,27 @@ _INPUT_ERRORS: dict[int | str, dict[str, Any]] = {
 # -- the router -----------------------------------------------------------------------------
 
 
+class VerificationRunner(Protocol):
+    """Runs one verification (a blocking call) for an endpoint: by default in a worker thread
+    (:func:`~fastapi.concurrency.run_in_threadpool`), so that the event loop never waits on a
+    DID or status list fetch; the composition root may pass a runner that verifies on the
+    event loop when nothing has to be fetched (:func:`mcred.verification.run_offline_first`)."""
+
+    def __call__(self, call: Callable[[], _Result]) -> Awaitable[_Result]: ...
+
+
+def _in_threadpool(call: Callable[[], _Result]) -> Awaitable[_Result]:
+    return run_in_threadpool(call)
+
+
 def build_verifier_router(
-    verifier: Verifier, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    verifier: Verifier,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    run: VerificationRunner = _in_threadpool,
 ) -> APIRouter:
+    """``POST /api/v1/verify`` and the W3C VC API's verify endpoints over ``verifier``; each
+    verification is run by ``run`` (see :class:`VerificationRunner`)."""
     router = APIRouter(tags=["verifier"])
 
     def run_verify(body: VerifyRequest, body_bytes: int) -> dict[str, Any]:
@@ -228,22 +257,22 @@ def build_verifier_router(
         openapi_extra=_request_body(VerifyRequest),
         responses={200: {"model": VerificationReportOut}, **_INPUT_ERRORS},
     )
-    async def verify(request: Request) -> JSONResponse:
+    async def verify(request: Request) -> Response:
         try:
             raw = await read_capped_body(request, max_body_bytes)
             body = _validate(raw, VerifyRequest)
-            result = await run_in_threadpool(run_verify, body, len(raw))
+            result = await run(partial(run_verify, body, len(raw)))
         except MalformedInputError as exc:
             return _problem(exc)
-        return JSONResponse(result, headers=_NO_STORE)
+        return _report_json(result)
 
     def vc_api(
-        model: type[_Body], run: Callable[[_Body], VerificationReport]
+        model: type[_Body], verify_body: Callable[[_Body], VerificationReport]
     ) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> JSONResponse:
+        async def endpoint(request: Request) -> Response:
             try:
                 body = await _parse(request, model, max_body_bytes)
-                report = await run_in_threadpool(run, body)
+                report = await run(partial(verify_body, body))
             except MalformedInputError as exc:
                 return _vc_api_error(exc)
             return _vc_api_result(report)

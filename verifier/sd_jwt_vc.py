@@ -40,7 +40,7 @@ draft-ietf-oauth-status-list).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,11 +56,17 @@ from vc_core.errors import (
     MalformedInputError,
     StatusRangeError,
 )
-from vc_core.jose import parse_compact_jws
+from vc_core.jose import CompactJws, parse_compact_jws
 from vc_core.keys import PublicKey
+from vc_core.memo import LruMemo
 from vc_core.sd_jwt import SdJwtFailure
 from vc_core.sd_jwt_vc import verify_sd_jwt_vc
-from vc_core.status_token import StatusListReference, verify_status_list_token
+from vc_core.status_token import (
+    StatusListReference,
+    StatusListTokenResult,
+    token_time_failure,
+    verify_status_list_token,
+)
 from verifier.formats import ParsedInput
 from verifier.issuer_metadata import (
     IssuerKeySet,
@@ -78,6 +84,7 @@ __all__ = [
     "KEY_BINDING_FAILURES",
     "SdJwtVcOutcome",
     "TokenFetcher",
+    "VerifiedStatusTokens",
     "check_token_status",
     "verify_sd_jwt_vc_input",
 ]
@@ -316,6 +323,7 @@ def verify_sd_jwt_vc_input(
             expected_nonce=nonce,
             now=now,
             leeway=leeway,
+            issuer_jws=parsed.jws,
         )
     except MalformedInputError as exc:
         proof = Check.failed(
@@ -431,6 +439,59 @@ def _status_token_key(
         return f"the Status List Token's key is not one of {issuer}'s: {exc.message}"
 
 
+class VerifiedStatusTokens:
+    """Status List Tokens whose signature and claims verified, remembered across verifications.
+
+    One list's token answers for thousands of Referenced Tokens until it is re-signed; verifying
+    its JWS and inflating its ``status_list`` again each time is most of what the ``status``
+    check of an SD-JWT VC costs. An entry is keyed by everything the outcome depends on: the
+    exact token, the key that verified it, the allowed algorithms and the ``uri`` it must be
+    for; the time step (``exp``/``nbf``) is checked again on every use. Only tokens that
+    verified are kept (no cache of failures an attacker could fill), at most ``size`` of them,
+    least recently used first out (:class:`~vc_core.memo.LruMemo`). Thread-safe.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._entries: LruMemo[Hashable, StatusListTokenResult] = LruMemo(size)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def verify(
+        self,
+        token: str,
+        key: PublicKey,
+        *,
+        allowed_algs: Collection[str],
+        expected_uri: str,
+        now: datetime,
+        leeway: timedelta,
+        parsed: CompactJws | None = None,
+    ) -> StatusListTokenResult:
+        """:func:`~vc_core.status_token.verify_status_list_token`, from memory when this token
+        verified before with this key, these algorithms and this ``uri``."""
+        entry = (token, key, frozenset(allowed_algs), expected_uri)
+        known = self._entries.get(entry)
+        if known is None:
+            result = verify_status_list_token(
+                token,
+                key,
+                allowed_algs=allowed_algs,
+                expected_uri=expected_uri,
+                now=now,
+                leeway=leeway,
+                parsed=parsed,
+            )
+            if result.verified:
+                self._entries.put(entry, result)
+            return result
+        outside = token_time_failure(known.claims or {}, now=now, leeway=leeway)
+        if outside is None:
+            return known
+        reason, detail = outside
+        return StatusListTokenResult(False, known.header, reason=reason, detail=detail)
+
+
 def check_token_status(
     reference: StatusListReference,
     *,
@@ -442,9 +503,11 @@ def check_token_status(
     leeway: timedelta,
     issuer_keys: IssuerKeySet | None = None,
     refresh_issuer_keys: Callable[[], IssuerKeySet] | None = None,
+    verified_tokens: VerifiedStatusTokens | None = None,
 ) -> Check:
     """Token Status List §8.3 for one Referenced Token (module doc); ``issuer_keys`` is an https
-    issuer's key set (:attr:`SdJwtVcOutcome.issuer_keys`)."""
+    issuer's key set (:attr:`SdJwtVcOutcome.issuer_keys`); ``verified_tokens`` remembers the
+    Status List Tokens that verified (none: each is verified again)."""
     uri, idx = reference.uri, reference.idx
     details: dict[str, Any] = {"uri": uri, "idx": idx}
     if fetch is None:
@@ -468,8 +531,9 @@ def check_token_status(
     )
     if isinstance(key, str):
         return _status_failed(_VERIFICATION, key, details)
+    verify = verify_status_list_token if verified_tokens is None else verified_tokens.verify
     try:
-        result = verify_status_list_token(
+        result = verify(
             token,
             key,
             allowed_algs=jws_algs,

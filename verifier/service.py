@@ -104,10 +104,11 @@ from verifier.report import Check, CheckName, CheckStatus, ReportWarning, Verifi
 from verifier.sd_jwt_vc import (
     SdJwtVcOutcome,
     TokenFetcher,
+    VerifiedStatusTokens,
     check_token_status,
     verify_sd_jwt_vc_input,
 )
-from verifier.status import StatusChecker
+from verifier.status import DecodedStatusLists, StatusChecker
 from verifier.trust import MandateVerifier, VerifiedProofCache, document_digest
 
 __all__ = ["PartVerification", "StackedVerification", "Verifier"]
@@ -292,7 +293,11 @@ class Verifier:
     Awarding mandates and status list credentials whose Data Integrity proofs verified are
     remembered in ``proof_cache`` (default: a :class:`~verifier.trust.VerifiedProofCache` of
     this verifier's own) and not verified again while their signers' DID documents stay the
-    same; the credential or presentation being verified is always verified.
+    same; Status List Tokens that verified are remembered by exact token and key
+    (:class:`~verifier.sd_jwt_vc.VerifiedStatusTokens`, their ``exp``/``nbf`` checked on every
+    use), and status lists once decoded by their exact ``encodedList``
+    (:class:`~verifier.status.DecodedStatusLists`). The credential or presentation being
+    verified is always verified.
     """
 
     def __init__(
@@ -319,6 +324,8 @@ class Verifier:
         self._trust = trust_registry
         self._canonicalizer = canonicalizer
         self._proofs = proof_cache if proof_cache is not None else VerifiedProofCache()
+        self._verified_tokens = VerifiedStatusTokens()
+        self._decoded_lists = DecodedStatusLists()
 
     @property
     def policy(self) -> VerifierPolicy:
@@ -480,6 +487,7 @@ class Verifier:
             max_list_bytes=self._policy.max_status_list_bytes,
             max_entries=self._policy.max_status_entries,
             force_fresh=options.force_fresh_status,
+            decoded=self._decoded_lists,
         )
         return _Session(
             now, options, resolver, status, wanted, warnings, self._token_fetcher(), canonicalizer
@@ -940,6 +948,7 @@ class Verifier:
                     leeway=policy.clock_skew,
                     issuer_keys=outcome.issuer_keys,
                     refresh_issuer_keys=self._fresh_issuer_keys(issuer),
+                    verified_tokens=self._verified_tokens,
                 )
             )
         if not session.wants(CheckName.ISSUER_TRUST):

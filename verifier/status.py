@@ -24,12 +24,13 @@ once per verification (a presentation's credentials often share them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from vc_core.errors import STATUS_PROBLEM, VCDM_PROBLEM, MalformedInputError, StatusListError
+from vc_core.memo import LruMemo
 from vc_core.status import BitstringStatusList, BitstringStatusListEntry, StatusPurpose
 from verifier.checks import id_of, validity
 from verifier.formats import types_of
@@ -37,7 +38,7 @@ from verifier.ports import StatusListClient, StatusListRetrievalError
 from verifier.proofs import ProofOutcome
 from verifier.report import Check, CheckName, CheckStatus, ReportWarning, mcred_problem
 
-__all__ = ["EntryOutcome", "ListProofVerifier", "StatusChecker"]
+__all__ = ["DecodedStatusLists", "EntryOutcome", "ListProofVerifier", "StatusChecker"]
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
@@ -102,8 +103,58 @@ class _ListFailure(Exception):
         self.message = message
 
 
+class DecodedStatusLists:
+    """Status lists decoded before, remembered across verifications.
+
+    One list answers for thousands of credentials until it changes; inflating its
+    ``encodedList`` again for each is a good part of what the ``status`` check costs. An entry
+    is keyed by everything decoding depends on: the exact ``encodedList`` and the subject's
+    ``type``, the entry's ``statusSize`` and the verifier's limits. Only lists that decoded are
+    kept, at most ``size`` (least recently used first out); a list handed out is shared and
+    only read. Thread-safe.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._lists: LruMemo[Hashable, BitstringStatusList] = LruMemo(size)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def decode(
+        self,
+        subject: Mapping[str, Any],
+        *,
+        status_size: int,
+        minimum_entries: int,
+        max_decompressed_size: int,
+    ) -> BitstringStatusList:
+        """:meth:`BitstringStatusList.from_credential_subject`, from memory when this very list
+        decoded before under the same terms."""
+        encoded, types = subject.get("encodedList"), subject.get("type")
+        kinds = tuple(types) if isinstance(types, list) else types
+        if not isinstance(encoded, str) or not isinstance(kinds, Hashable):
+            return BitstringStatusList.from_credential_subject(
+                subject,
+                status_size=status_size,
+                minimum_entries=minimum_entries,
+                max_decompressed_size=max_decompressed_size,
+            )
+        key = (encoded, kinds, status_size, minimum_entries, max_decompressed_size)
+        decoded = self._lists.get(key)
+        if decoded is None:
+            decoded = BitstringStatusList.from_credential_subject(
+                subject,
+                status_size=status_size,
+                minimum_entries=minimum_entries,
+                max_decompressed_size=max_decompressed_size,
+            )
+            self._lists.put(key, decoded)
+        return decoded
+
+
 class StatusChecker:
-    """Runs the ``status`` check for the credentials of one verification (caches lists)."""
+    """Runs the ``status`` check for the credentials of one verification (caches lists;
+    ``decoded`` remembers decoded lists across verifications)."""
 
     def __init__(
         self,
@@ -116,8 +167,10 @@ class StatusChecker:
         max_list_bytes: int,
         max_entries: int,
         force_fresh: bool = False,
+        decoded: DecodedStatusLists | None = None,
     ) -> None:
         self._client = client
+        self._decoder = decoded if decoded is not None else DecodedStatusLists()
         self._verify_list_proof = verify_list_proof
         self._now = now
         self._skew = clock_skew
@@ -296,7 +349,7 @@ class StatusChecker:
         decoded = self._decoded.get(key)
         if decoded is None:
             try:
-                decoded = BitstringStatusList.from_credential_subject(
+                decoded = self._decoder.decode(
                     verified.subject,
                     status_size=status_size,
                     minimum_entries=self._minimum,

@@ -65,6 +65,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -855,12 +856,29 @@ class _Verified:
 
 
 def document_digest(document: Mapping[str, Any]) -> str:
-    """SHA-256 of ``document`` as JSON (its member order kept): equal digests, equal documents."""
+    """SHA-256 of ``document`` as JSON (its member order kept): equal digests, equal documents.
+
+    orjson writes the text (a status list credential is hashed on every verification); a text
+    with ``null`` in it is written again by :func:`json.dumps`, which refuses NaN and infinities
+    where orjson would write them as ``null``."""
     try:
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
-        text = repr(document)  # not JSON at all: never equal to a JSON document's digest
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        data = orjson.dumps(document, option=_PLAIN_JSON_ONLY)
+    except TypeError:
+        data = None
+    if data is None or b"null" in data:
+        try:
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            text = repr(document)  # not JSON at all: never equal to a JSON document's digest
+        data = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+_PLAIN_JSON_ONLY = (  # what orjson would write as if it were JSON (datetimes...) goes to json
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
 class VerifiedProofCache:

@@ -31,10 +31,13 @@ from mcred.http import (
     FetchTimeout,
     FetchTooLarge,
     GuardedFetcher,
+    NetworkNeeded,
+    offline,
 )
 from mcred.http_cache import CacheControl, freshness_lifetime
 from mcred.http_guard import address_block_reason
 from mcred.settings import Settings
+from mcred.verification import run_offline_first
 
 PUBLIC = "93.184.216.34"
 PUBLIC_2 = "2606:2800:220:1:248:1893:25c8:1946"
@@ -867,3 +870,72 @@ def test_a_content_length_that_is_not_ascii_digits_is_ignored_not_trusted() -> N
     )
     with pytest.raises(FetchTooLarge, match="larger than the cap"):
         fetcher.fetch("https://data.example/")
+
+
+# --- offline first -----------------------------------------------------------------------
+
+
+def test_offline_answers_from_a_fresh_cache_and_sends_nothing_else() -> None:
+    clock = FakeClock()
+    fetcher, web, dns = make(ok(**{"cache-control": "max-age=60"}), clock=clock)
+    with offline(), pytest.raises(NetworkNeeded) as needed:
+        fetcher.fetch("https://data.example/list")
+    assert needed.value.args == ("https://data.example/list",)
+    assert not isinstance(needed.value, Exception)  # no fetch-error handler can take it
+    assert (web.requests, dns.asked) == ([], [])  # not even looked up
+    fetcher.fetch("https://data.example/list")  # outside the block: fetched and kept
+    with offline():
+        assert fetcher.fetch("https://data.example/list").from_cache
+        with pytest.raises(NetworkNeeded):  # another Accept is another entry
+            fetcher.fetch("https://data.example/list", accept="application/json")
+        with pytest.raises(NetworkNeeded):  # force_fresh always goes to the network
+            fetcher.fetch("https://data.example/list", force_fresh=True)
+    clock.advance(61)
+    with offline(), pytest.raises(NetworkNeeded):  # stale: a revalidation is a request too
+        fetcher.fetch("https://data.example/list")
+    assert len(web.requests) == 1
+
+
+def test_offline_ends_with_its_block_and_a_refused_url_is_still_refused() -> None:
+    fetcher, web, _ = make(ok())
+    with offline(), pytest.raises(FetchBlocked):  # the guard still judges first
+        fetcher.fetch("http://data.example/")
+    assert fetcher.fetch("https://data.example/").status == 200
+    with pytest.raises(NetworkNeeded), offline():
+        fetcher.fetch("https://other.example/")
+    assert fetcher.fetch("https://other.example/").status == 200
+    assert len(web.requests) == 2
+
+
+def test_offline_holds_in_its_own_thread_only() -> None:
+    fetcher, web, _ = make(ok())
+    other: list[int] = []
+    with offline():
+        worker = threading.Thread(
+            target=lambda: other.append(fetcher.fetch("https://data.example/").status)
+        )
+        worker.start()
+        worker.join()
+    assert other == [200]
+    assert len(web.requests) == 1
+
+
+async def test_run_offline_first_verifies_on_the_loop_until_the_network_is_needed() -> None:
+    """mcred.verification.run_offline_first: a call that finds everything in the cache runs
+    once, on the event loop's thread; one that needs the network runs again, from the start,
+    in a worker thread, where the fetch is made."""
+    fetcher, web, _ = make(ok(**{"cache-control": "max-age=60"}))
+    loop_thread = threading.get_ident()
+    ran: list[bool] = []
+
+    def verify() -> int:
+        ran.append(threading.get_ident() == loop_thread)
+        return fetcher.fetch("https://data.example/did.json").status
+
+    assert await run_offline_first(verify) == 200
+    assert ran == [True, False]  # stopped on the loop, done in a thread
+    assert len(web.requests) == 1
+    ran.clear()
+    assert await run_offline_first(verify) == 200
+    assert ran == [True]  # cached: on the loop only
+    assert len(web.requests) == 1

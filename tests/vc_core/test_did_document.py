@@ -30,6 +30,7 @@ from vc_core.dids import (
     resolve_verification_method,
     split_did_url,
 )
+from vc_core.dids import resolver as resolver_module
 from vc_core.errors import DidError, DidResolutionError, DidSyntaxError
 from vc_core.keys import KeyType, PrivateKey, PublicKey
 from vc_core.proofs.data_integrity import add_proof, verify_proofs
@@ -347,3 +348,86 @@ def test_expired_key_is_refused_after_its_expiry() -> None:
         resolve_verification_method(
             resolver, f"{did}#ed-1", "assertionMethod", now=datetime(2027, 1, 2, tzinfo=UTC)
         )
+
+
+# -- verification methods remembered by their document's exact JSON ---------------------------
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The documents (their ids) that DidDocument.parse read, from an empty memory."""
+    resolver_module._METHODS.clear()
+    seen: list[str] = []
+    original = DidDocument.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[DidDocument], document: Any, *, did: str | None = None) -> DidDocument:
+        seen.append(str(document.get("id")) if isinstance(document, dict) else "?")
+        return original(cls, document, did=did)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(DidDocument, "parse", classmethod(counting))
+    return seen
+
+
+def test_every_resolution_case_answers_the_same_from_memory() -> None:
+    for _ in range(2):  # the second pass meets the methods the first one kept
+        for case in CASES["resolution"]:
+            test_resolution(case)
+
+
+def test_a_document_is_parsed_once_until_it_changes(parses: list[str]) -> None:
+    did = "did:web:memo.example"
+    first, second = PrivateKey.generate().public_key, PrivateKey.generate().public_key
+    keys = [PublishedKey("ed-1", first, relationships=frozenset({Relationship.ASSERTION_METHOD}))]
+    resolver = StaticDidResolver({did: build_did_document(did, keys)})
+    for _ in range(3):
+        assert resolve_verification_method(resolver, f"{did}#ed-1", "assertionMethod") == first
+    assert parses == [did]
+    # the same fragment now names another key (a rotation that reused the name)
+    keys = [PublishedKey("ed-1", second, relationships=frozenset({Relationship.ASSERTION_METHOD}))]
+    resolver = StaticDidResolver({did: build_did_document(did, keys)})
+    assert resolve_verification_method(resolver, f"{did}#ed-1", "assertionMethod") == second
+    # revoked in the document served now (the builder lists it nowhere then): refused, though
+    # the same method id gave a key before
+    revoked = [
+        PublishedKey(
+            "ed-1",
+            second,
+            relationships=frozenset({Relationship.ASSERTION_METHOD}),
+            revoked=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    ]
+    resolver = StaticDidResolver({did: build_did_document(did, revoked)})
+    with pytest.raises(DidResolutionError, match="not listed"):
+        resolve_verification_method(resolver, f"{did}#ed-1", "assertionMethod")
+    assert parses == [did, did, did]
+
+
+def test_the_same_document_under_another_did_or_relationship_is_checked_again(
+    parses: list[str],
+) -> None:
+    resolver = StaticDidResolver({DID: BASE, "did:web:elsewhere.example": BASE})
+    vm = f"{DID}#ed-2026-11"
+    assert resolve_verification_method(resolver, vm, "assertionMethod") == KEYS["ed"]
+    with pytest.raises(DidResolutionError) as info:
+        resolve_verification_method(resolver, vm, "keyAgreement")
+    assert info.value.details["error"] == "notAuthorized"
+    with pytest.raises(DidResolutionError):  # the document's id is not this DID
+        resolve_verification_method(
+            resolver, "did:web:elsewhere.example#ed-2026-11", "assertionMethod"
+        )
+    assert len(parses) == 3
+
+
+def test_failures_and_documents_that_are_not_json_are_never_kept(parses: list[str]) -> None:
+    resolver = StaticDidResolver({DID: BASE})
+    for _ in range(2):
+        with pytest.raises(DidResolutionError):
+            resolve_verification_method(resolver, f"{DID}#no-such-key", "assertionMethod")
+    assert len(parses) == 2
+
+    class NotJson:
+        def resolve(self, did: str) -> dict[str, Any]:
+            return {**copy.deepcopy(BASE), "created": datetime(2026, 1, 1, tzinfo=UTC)}
+
+    for _ in range(2):
+        key = resolve_verification_method(NotJson(), f"{DID}#ed-2026-11", "assertionMethod")
+        assert key == KEYS["ed"]
+    assert len(parses) == 4

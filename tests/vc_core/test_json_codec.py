@@ -69,3 +69,13 @@ def test_what_orjson_refuses_goes_through_json() -> None:
     assert json_codec.dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     assert json_codec.loads('{"big": 1180591620717411303424}') == {"big": 2**70}
     assert json_codec.dumps({"a": [1, "☃"]}) == '{"a":[1,"☃"]}'  # compact, not escaped
+
+
+@given(_json)
+def test_dump_bytes_is_the_text_of_dumps(value: Any) -> None:
+    assert json_codec.dump_bytes(value) == json_codec.dumps(value).encode("utf-8")
+
+
+def test_dump_bytes_of_what_orjson_refuses() -> None:
+    value = {"big": 2**70, 1: "☃"}
+    assert json_codec.dump_bytes(value) == '{"big":1180591620717411303424,"1":"☃"}'.encode()

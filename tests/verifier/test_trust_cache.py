@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -326,6 +326,15 @@ def test_the_digest_tells_documents_apart_exactly() -> None:
     assert document_digest(one) != document_digest({"a": True, "b": [True, None, "x"]})
     assert document_digest(one) != document_digest({"a": 1.0, "b": [True, None, "x"]})
     assert document_digest(one) != document_digest({"b": [True, None, "x"], "a": 1})
+    # without a null the text is orjson's, with one json's: equal documents meet either way
+    plain = {"a": 1, "b": [True, "x", 0.5, "é"]}
+    assert document_digest(plain) == document_digest(copy.deepcopy(plain))
+    assert document_digest(plain) != document_digest({**plain, "c": None})
+    assert document_digest({"n": float("nan")}) != document_digest({"n": None})
+    assert document_digest({"n": float("inf")}) != document_digest({"n": None})
+    assert document_digest({"s": "nullable"}) == document_digest({"s": "nullable"})
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    assert document_digest({"t": when}) != document_digest({"t": "2026-01-01T00:00:00+00:00"})
 
 
 # -- status lists and the credential itself ------------------------------------------------------

@@ -23,11 +23,20 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
+
 from vc_core.dids.did_jwk import DID_JWK_PREFIX, did_jwk_document
 from vc_core.dids.did_key import DID_KEY_PREFIX, did_key_document
-from vc_core.dids.document import DidDocument, Relationship, check_did, split_did_url
+from vc_core.dids.document import (
+    DidDocument,
+    Relationship,
+    VerificationMethod,
+    check_did,
+    split_did_url,
+)
 from vc_core.errors import DidResolutionError, DidSyntaxError
 from vc_core.keys import PublicKey
+from vc_core.memo import LruMemo
 
 __all__ = [
     "DidResolver",
@@ -132,8 +141,7 @@ def resolve_verification_method(
             f"a verification method id is a DID URL with a fragment, not {vm_id!r}",
             details={"error": "invalidDidUrl"},
         )
-    document = DidDocument.parse(resolver.resolve(did), did=did)
-    method = document.verification_method_for(vm_id, wanted)
+    method = _method_for(resolver.resolve(did), did, vm_id, wanted)
     if method.revoked is not None:
         raise DidResolutionError(
             f"verification method {method.id} was revoked at {method.revoked.isoformat()}",
@@ -146,6 +154,36 @@ def resolve_verification_method(
             details={"error": "expired", "expires": method.expires.isoformat()},
         )
     return method.public_key
+
+
+_METHODS: LruMemo[tuple[bytes, str, str, Relationship], VerificationMethod] = LruMemo(512)
+"""Verification methods found before, by the exact JSON of the document they were read from:
+parsing a DID document and decoding its keys is most of what resolving a key costs, and the
+same few documents come back in thousands of verifications."""
+
+
+_PLAIN_JSON_ONLY = (  # what orjson would write as if it were JSON (datetimes...) is refused
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def _method_for(
+    raw: Mapping[str, Any], did: str, vm_id: str, wanted: Relationship
+) -> VerificationMethod:
+    """``DidDocument.parse(raw, did=did).verification_method_for(vm_id, wanted)``, from
+    :data:`_METHODS` when this very document gave it before (only successes are kept)."""
+    try:
+        text = orjson.dumps(raw, option=_PLAIN_JSON_ONLY)
+    except TypeError:  # not plain JSON data: parsed (and refused) as it is, never kept
+        return DidDocument.parse(raw, did=did).verification_method_for(vm_id, wanted)
+    key = (text, did, vm_id, wanted)
+    method = _METHODS.get(key)
+    if method is None:
+        method = DidDocument.parse(raw, did=did).verification_method_for(vm_id, wanted)
+        _METHODS.put(key, method)
+    return method
 
 
 def key_resolver(

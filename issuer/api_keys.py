@@ -72,6 +72,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _bearer_digest(authorization: str | None) -> str:
+    """The token digest of an ``Authorization: Bearer <token>`` header value."""
+    if not authorization:
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    return _digest(token)
+
+
 class ApiKeyService:
     def __init__(
         self,
@@ -128,19 +139,11 @@ class ApiKeyService:
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The principal of an ``Authorization: Bearer <token>`` header value."""
-        if not authorization:
-            raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-        scheme, _, token = authorization.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-        digest = _digest(token)
+        digest = _bearer_digest(authorization)
         now = self._monotonic()
-        with self._lock:
-            kept = self._verified.get(digest)
-            if kept is not None and now < kept[1]:
-                self._verified.move_to_end(digest)
-                return kept[0]
+        kept = self._kept(digest, now)
+        if kept is not None:
+            return kept
         key = self._store.get(digest[:16])
         if (
             key is None
@@ -157,6 +160,21 @@ class ApiKeyService:
                 while len(self._verified) > AUTH_CACHE_SIZE:
                     self._verified.popitem(last=False)
         return principal
+
+    def authenticate_kept(self, authorization: str | None) -> Principal | None:
+        """:meth:`authenticate` without reading the store: the principal of a key verified
+        within :data:`AUTH_CACHE_TTL`, else None (then call :meth:`authenticate`). Raises
+        :class:`~issuer.errors.Unauthorized` for a header that names no key, as it does.
+        Never blocks on I/O: an async caller need not hand it to a thread."""
+        return self._kept(_bearer_digest(authorization), self._monotonic())
+
+    def _kept(self, digest: str, now: float) -> Principal | None:
+        with self._lock:
+            kept = self._verified.get(digest)
+            if kept is not None and now < kept[1]:
+                self._verified.move_to_end(digest)
+                return kept[0]
+        return None
 
     def revoke(self, key_id: str) -> None:
         self._forget(key_id)

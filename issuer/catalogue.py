@@ -96,6 +96,7 @@ __all__ = [
     "IssuanceModuleResult",
     "IssuanceResult",
     "MandateDeclaration",
+    "MicroCredentialFactory",
     "Partner",
     "Specification",
     "StackingPart",
@@ -785,20 +786,88 @@ def microcredential_for(
     for an unknown specification, for a module assessed by a partner that is no awarding body
     of the specification (``loc`` ``module_results.<i>.partner``), and for anything
     :meth:`MicroCredential.parse` refuses (``loc`` relative to the micro-credential).
+    :class:`MicroCredentialFactory` does the same for many issuances of one specification.
     """
-    try:
-        spec = alliance_file.specification(issuance.specification)
-    except KeyError:
-        raise ModelValidationError(
-            [
-                FieldError(
-                    loc="specification",
-                    message=f"{issuance.specification!r} is not a specification of "
-                    f"alliance {alliance_file.alliance.id!r}",
-                    type="reference_error",
-                )
-            ]
-        ) from None
+    factory = MicroCredentialFactory(
+        alliance_file,
+        issuance.specification,
+        coordinator_did=coordinator_did,
+        partner_did_of=partner_did_of,
+    )
+    return factory.microcredential_for(issuance, parts=parts)
+
+
+class MicroCredentialFactory:
+    """:func:`microcredential_for` for the issuances of one specification of one alliance
+    file, with what all its credentials share validated once.
+
+    The shared part (the title, the coordinating provider, the awarding bodies, the outcomes,
+    the workload, the assessment, the quality assurance, …) is written from the alliance file
+    when the factory is made; the first micro-credential validates it, and every later one is
+    validated from the models that validation gave (pydantic does not validate a model again
+    where it expects that model) together with its own part (the learner, the result and the
+    dates, the supervision, the grade, the parts and modules). The micro-credential and the
+    errors are those of :func:`microcredential_for` for the same issuance: equal models, the
+    same field errors in the same order. Raises :class:`ModelValidationError` (``loc``
+    ``specification``) when the alliance has no such specification.
+    """
+
+    def __init__(
+        self,
+        alliance_file: AllianceFile,
+        specification_id: str,
+        *,
+        coordinator_did: str,
+        partner_did_of: Callable[[Partner], str],
+    ) -> None:
+        try:
+            self.specification = alliance_file.specification(specification_id)
+        except KeyError:
+            raise ModelValidationError(
+                [
+                    FieldError(
+                        loc="specification",
+                        message=f"{specification_id!r} is not a specification of "
+                        f"alliance {alliance_file.alliance.id!r}",
+                        type="reference_error",
+                    )
+                ]
+            ) from None
+        self._shared, self._body_keys = _shared_data(
+            alliance_file, self.specification, coordinator_did, partner_did_of
+        )
+        spec = self.specification
+        self._grading_scheme: Any = (
+            None if spec.grading_scheme is None else _dump(spec.grading_scheme)
+        )
+        self._validated: dict[str, Any] | None = None
+        """The shared part as validated models, once a micro-credential validated it."""
+
+    def microcredential_for(
+        self, issuance: Issuance, *, parts: Sequence[StackedPart] = ()
+    ) -> MicroCredential:
+        """:func:`microcredential_for` ``issuance`` (of this factory's specification)."""
+        spec = self.specification
+        if issuance.specification != spec.id:
+            raise ValueError(f"an issuance of {issuance.specification!r}, not of {spec.id!r}")
+        own = _own_data(issuance, spec, self._body_keys, self._grading_scheme, parts)
+        validated = self._validated
+        mc = MicroCredential.parse({**(self._shared if validated is None else validated), **own})
+        if validated is None:
+            self._validated = {name: getattr(mc, name) for name in self._shared}
+            if mc.grade is not None and mc.grade.grading_scheme is not None:
+                self._grading_scheme = mc.grade.grading_scheme
+        return mc
+
+
+def _shared_data(
+    alliance_file: AllianceFile,
+    spec: Specification,
+    coordinator_did: str,
+    partner_did_of: Callable[[Partner], str],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The :class:`MicroCredential` data every credential of ``spec`` shares, and the key of
+    each awarding body (Erasmus code, SCHAC home or DID) by partner id."""
     coordinator = alliance_file.coordinator_partner
     alliance = alliance_file.alliance
     provider = _organisation_data(coordinator, coordinator_did)
@@ -824,19 +893,10 @@ def microcredential_for(
         if qa.organisation in by_partner:
             entry["organisation"] = by_partner[qa.organisation]
         quality_assurance.append(entry)
-    modules = _module_achievements(issuance, spec, by_partner)
-
-    learner = issuance.learner.model_dump(mode="json", exclude_none=True, exclude={"learner_ref"})
-    if issuance.holder is not None:
-        learner["holder_did"] = issuance.holder
-    result = issuance.result
-    supervision = result.supervision or spec.supervision
     data: dict[str, Any] = {
-        "learner": learner,
         "title": spec.title,
         "coordinating_provider": provider,
         "awarding_bodies": bodies,
-        "date_of_issue": result.date_of_issue,
         "learning_outcomes": [_dump(o) for o in spec.learning_outcomes],
         "workload": _dump(spec.workload),
         "eqf_level": spec.eqf_level,
@@ -844,28 +904,53 @@ def microcredential_for(
         "form_of_participation": _dump(spec.form_of_participation),
         "quality_assurance": quality_assurance,
         "primary_language": spec.primary_language,
-        "valid_from": issuance.valid_from or result.date_of_issue,
     }
     optional: dict[str, Any] = {
         "description": spec.description,
         "prerequisites": spec.prerequisites,
-        "supervision": _dump(supervision),
         "stackability": _dump(spec.stackability),
         "further_information": _dump(spec.further_information),
         "learning_setting": _dump(spec.learning_setting),
+    }
+    data.update({k: v for k, v in optional.items() if v is not None})
+    return data, by_partner
+
+
+def _own_data(
+    issuance: Issuance,
+    spec: Specification,
+    body_keys: Mapping[str, str],
+    grading_scheme: Any,
+    parts: Sequence[StackedPart],
+) -> dict[str, Any]:
+    """The :class:`MicroCredential` data of this issuance: the learner, the dates, the
+    supervision, the grade (with ``grading_scheme``, the specification's), parts and modules."""
+    modules = _module_achievements(issuance, spec, body_keys)
+    learner = issuance.learner.model_dump(mode="json", exclude_none=True, exclude={"learner_ref"})
+    if issuance.holder is not None:
+        learner["holder_did"] = issuance.holder
+    result = issuance.result
+    supervision = result.supervision or spec.supervision
+    data: dict[str, Any] = {
+        "learner": learner,
+        "date_of_issue": result.date_of_issue,
+        "valid_from": issuance.valid_from or result.date_of_issue,
+    }
+    optional: dict[str, Any] = {
+        "supervision": _dump(supervision),
         "valid_until": issuance.valid_until,
     }
     if result.grade is not None:
         grade: dict[str, Any] = {"value": result.grade}
-        if spec.grading_scheme is not None:
-            grade["grading_scheme"] = _dump(spec.grading_scheme)
+        if grading_scheme is not None:
+            grade["grading_scheme"] = grading_scheme
         optional["grade"] = grade
     data.update({k: v for k, v in optional.items() if v is not None})
     if parts:
         data["parts"] = [part.model_dump(mode="json", exclude_none=True) for part in parts]
     if modules:
         data["module_achievements"] = modules
-    return MicroCredential.parse(data)
+    return data
 
 
 def _module_achievements(

@@ -13,6 +13,7 @@ from ipaddress import ip_address
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from issuer.api_keys import ApiKeyService, Principal, Role
@@ -202,10 +203,14 @@ def build_admin_router(
     /api/v1/credentials/stacked``); without one that endpoint answers 503."""
     router = APIRouter(prefix="/api/v1")
 
-    def principal(
+    async def principal(
         authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
     ) -> Principal:
-        return api_keys.authenticate(authorization)
+        # a key verified moments ago is known without I/O: no hand-off to a worker thread
+        kept = api_keys.authenticate_kept(authorization)
+        if kept is not None:
+            return kept
+        return await run_in_threadpool(api_keys.authenticate, authorization)
 
     Caller = Annotated[Principal, Depends(principal)]
 
@@ -405,7 +410,7 @@ def _key_out(key: Any) -> ApiKeyOut:
 def _status_change_endpoint(
     change: Callable[[Principal, str, str], Any],
     out: Callable[[Any], CredentialOut],
-    principal: Callable[..., Principal],
+    principal: Callable[..., Any],
 ) -> Callable[..., CredentialOut]:
     def endpoint(
         credential_id: str,

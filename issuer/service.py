@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,10 +23,10 @@ from issuer.catalogue import (
     KIND_ALLIANCE,
     AllianceFile,
     Issuance,
+    MicroCredentialFactory,
     alliance_from_catalogue,
     catalogue_document_id,
     catalogue_documents,
-    microcredential_for,
     partner_did,
     partner_dids,
     specification_iri,
@@ -57,7 +57,7 @@ from vc_core.dids.resolver import DidResolver, key_resolver
 from vc_core.errors import VcCoreError
 from vc_core.jose import sign_jwt_vc_json
 from vc_core.keys import KeyType
-from vc_core.model.elm import build_elm_credential
+from vc_core.model.elm import ElmShape, ElmTemplate, build_elm_credential, elm_shape
 from vc_core.model.microcredential import MicroCredential, StackedPart
 from vc_core.proofs.data_integrity import add_proof
 
@@ -65,6 +65,7 @@ __all__ = [
     "FORMATS",
     "HOLD_REASON",
     "KIND_MANDATE_CREDENTIAL",
+    "MAX_TEMPLATES",
     "VIEW_MAX_AGE_S",
     "IssuedCredential",
     "Issuer",
@@ -83,6 +84,17 @@ class _AllianceView:
     dids: dict[str, str]
     mandates: dict[str, list[MandateCheck]]
     """Mandates whose proof, issuer, subject and specification hold, by specification id."""
+    factories: dict[str, MicroCredentialFactory] = field(default_factory=dict)
+    """Each specification's micro-credentials, their shared part validated once."""
+    templates: dict[tuple[str, ElmShape], ElmTemplate | None] = field(default_factory=dict)
+    """ELM templates by specification and shape (None: that shape is built every time).
+
+    Both are this revision's: a change to the catalogue (an alliance file loaded again, a
+    mandate uploaded) makes a new revision, hence a new view with none of them."""
+
+
+MAX_TEMPLATES = 64
+"""ELM templates kept per alliance view at most (shapes beyond are built every time)."""
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -518,7 +530,7 @@ class Issuer:
             )
             if coverage.ok or not max_age:
                 break
-        mc = self._microcredential(view.alliance, issuance, parts)
+        mc = self._microcredential(view, spec.id, issuance, parts)
         if not coverage.ok:
             raise MandateMissing(
                 f"no valid awarding mandate from {', '.join(coverage.missing)} for {spec.id!r} "
@@ -529,7 +541,9 @@ class Issuer:
         now = self._clock()
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         slot = self.status.allocate_elm(credential_id)
-        unsigned = build_elm_credential(
+        unsigned = self._build_elm_credential(
+            view,
+            spec.id,
             mc,
             credential_id=credential_id,
             issued=now,
@@ -566,14 +580,61 @@ class Issuer:
         )
 
     def _microcredential(
-        self, alliance: AllianceFile, issuance: Issuance, parts: Sequence[StackedPart] = ()
+        self,
+        view: _AllianceView,
+        specification_id: str,
+        issuance: Issuance,
+        parts: Sequence[StackedPart] = (),
     ) -> MicroCredential:
-        return microcredential_for(
-            alliance,
-            issuance,
-            coordinator_did=self.identity.did,
-            partner_did_of=lambda partner: partner_did(partner, self.identity.did),
-            parts=parts,
+        """:func:`~issuer.catalogue.microcredential_for`, by the view's factory for the
+        specification (its shared part validated once per catalogue revision)."""
+        factory = view.factories.get(specification_id)
+        if factory is None:
+            did = self.identity.did
+            factory = MicroCredentialFactory(
+                view.alliance,
+                specification_id,
+                coordinator_did=did,
+                partner_did_of=lambda partner: partner_did(partner, did),
+            )
+            view.factories[specification_id] = factory
+        return factory.microcredential_for(issuance, parts=parts)
+
+    def _build_elm_credential(
+        self,
+        view: _AllianceView,
+        specification_id: str,
+        mc: MicroCredential,
+        *,
+        credential_id: str,
+        issued: datetime,
+        status_entry: dict[str, Any],
+        mandate_ids: Sequence[str],
+    ) -> dict[str, Any]:
+        """:func:`~vc_core.model.elm.build_elm_credential`, from the view's template for the
+        specification and the credential's shape when there is one (the same document)."""
+        shape = elm_shape(mc, mandate_ids=mandate_ids, with_status=True)
+        template = None
+        if shape is not None:
+            key = (specification_id, shape)
+            template = view.templates.get(key)
+            if key not in view.templates and len(view.templates) < MAX_TEMPLATES:
+                template = ElmTemplate.make(mc, mandate_ids=mandate_ids, with_status=True)
+                view.templates[key] = template
+        if template is None:
+            return build_elm_credential(
+                mc,
+                credential_id=credential_id,
+                issued=issued,
+                status_entry=status_entry,
+                mandate_ids=mandate_ids,
+            )
+        return template.build_elm_credential(
+            mc,
+            credential_id=credential_id,
+            issued=issued,
+            status_entry=status_entry,
+            mandate_ids=mandate_ids,
         )
 
     # -- records ------------------------------------------------------------------------------

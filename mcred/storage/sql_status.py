@@ -17,12 +17,13 @@ How no index is ever handed out twice, by several workers at once:
 
 Reservation (``reserve`` > 1, what the service uses): the list's row lock is the one point every
 allocator of every worker queues on, so a store takes ``reserve`` slots in one transaction (one
-``allocated + reserve`` update and one multi-row insert of random free indexes, held by the
-marker :data:`RESERVED`) and hands them out from memory, binding each to its credential with a
-single-row update that contends with no one. Slots reserved by a process that stops before using
-them stay marked and unused: never handed out, never in any credential (at most ``reserve`` per
-process start); herd privacy is unchanged (every index is still random). Near a list's end a
-reservation shrinks to the room left, so lists still fill exactly to their capacity.
+``allocated + reserve`` update and one insert of random free indexes bound as one array, held
+by the marker :data:`RESERVED`, handed out in random order) and hands them out from memory,
+binding each to its credential with a single-row update that contends with no one. Slots
+reserved by a process that stops before using them stay marked and unused: never handed out,
+never in any credential (at most ``reserve`` per process start); herd privacy is unchanged
+(every index is still random). Near a list's end a reservation shrinks to the room left, so
+lists still fill exactly to their capacity.
 
 Deferred binding (``defer_binding``, with ``reserve`` > 1, what the service uses): ``allocate``
 hands out a reserved slot without a transaction of its own, and the credential store binds it
@@ -34,6 +35,7 @@ credential was stored stays marked :data:`RESERVED` (as a reservation lost with 
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import threading
@@ -41,7 +43,18 @@ from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -72,6 +85,22 @@ _STATUSES = (
 )
 """The statuses of ``keys`` (``(list_id, idx)`` pairs), built once: every read binds its own."""
 _VERSION = select(StatusListRow.version).where(StatusListRow.id == bindparam("list_id"))
+_RESERVE_CANDIDATES: dict[str, TextClause] = {
+    "postgresql": text(
+        "INSERT INTO status_entries (list_id, idx, credential_id, status) "
+        "SELECT :list_id, candidate, :reserved, 0 "
+        "FROM unnest(CAST(:candidates AS integer[])) AS candidate "
+        "ON CONFLICT DO NOTHING RETURNING idx"
+    ),
+    "sqlite": text(  # (WHERE true: an upsert after SELECT … FROM needs it, SQLite §upsert)
+        "INSERT INTO status_entries (list_id, idx, credential_id, status) "
+        "SELECT :list_id, value, :reserved, 0 FROM json_each(:candidates) WHERE true "
+        "ON CONFLICT DO NOTHING RETURNING idx"
+    ),
+}
+"""Reserve the free ones of a set of candidate indexes of one list, returning those held: one
+statement, the same for every reservation (the candidates bound as one array), instead of a
+multi-row ``INSERT`` compiled again for each set of rows."""
 
 
 _RESERVE_ROUNDS = 4
@@ -261,7 +290,8 @@ class SqlStatusListStore:
 
     def _insert_many(self, connection: Connection, list_id: str, count: int) -> list[int]:
         """Reserve ``count`` random free indexes of ``list_id`` (whose row lock is held)."""
-        maker = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        dialect = connection.dialect.name
+        reserve = _RESERVE_CANDIDATES[dialect]
         held: list[int] = []
         tried: set[int] = set()
         for _ in range(_RESERVE_ROUNDS):
@@ -274,12 +304,19 @@ class SqlStatusListStore:
                 if index not in tried:
                     candidates.add(index)
             tried |= candidates
-            rows = [
-                {"list_id": list_id, "idx": i, "credential_id": RESERVED, "status": 0}
-                for i in candidates
-            ]
-            statement = maker(StatusEntryRow).values(rows).on_conflict_do_nothing()
-            held.extend(connection.execute(statement.returning(StatusEntryRow.idx)).scalars())
+            ordered = sorted(candidates)
+            won = list(
+                connection.execute(
+                    reserve,
+                    {
+                        "list_id": list_id,
+                        "reserved": RESERVED,
+                        "candidates": ordered if dialect == "postgresql" else json.dumps(ordered),
+                    },
+                ).scalars()
+            )
+            self._rng.shuffle(won)  # handed out in no particular order (not by index)
+            held.extend(won)
         while len(held) < count:  # unlucky many times over: one by one, with the fallback
             held.append(self._insert_random(connection, list_id, RESERVED))
         return held

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from issuer.ports import AuditEvent, CredentialRecord, StatusSlot, StatusSlotNotFound
+from issuer.ports import (
+    AuditEvent,
+    CredentialRecord,
+    IdempotencyConflict,
+    NewRecord,
+    StatusSlot,
+    StatusSlotNotFound,
+)
 from mcred.storage.sql_records import SqlAuditLog, SqlCredentialStore
 from mcred.storage.sql_status import RESERVED, SqlStatusListStore
 from mcred.storage.tables import StatusEntryRow
@@ -83,3 +90,36 @@ def test_binding_again_to_the_same_credential_is_allowed(sql_backend: Backend) -
 def test_deferral_needs_a_reservation(sql_backend: Backend) -> None:
     with pytest.raises(ValueError, match="reserve > 1"):
         SqlStatusListStore(sql_backend.sql(), defer_binding=True)
+
+
+def test_a_key_not_claimed_stores_nothing_and_leaves_the_slot_reserved(
+    sql_backend: Backend,
+) -> None:
+    """The key's completion, the record, its slot and its audit event are stored together or
+    not at all (on PostgreSQL one statement, which fails whole; the store then says why)."""
+    statuses = SqlStatusListStore(sql_backend.sql(), reserve=8, defer_binding=True)
+    credentials = SqlCredentialStore(sql_backend.sql(), bind_status_slots=True)
+    audit = SqlAuditLog(sql_backend.sql())
+    slot = statuses.allocate("message", 2, "c-1")
+    issued = AuditEvent("c-1", "issued", "tests", T0)
+    with pytest.raises(IdempotencyConflict, match="not claimed"):
+        credentials.add(_record("c-1", slot), "never-claimed", issued=issued)
+    assert credentials.get("c-1") is None
+    assert audit.events("c-1") == []
+    assert _holders(sql_backend)[slot.index] == RESERVED
+    assert credentials.claim_idempotency_key("key-1", "fp") is None
+    credentials.add(_record("c-1", slot), "key-1", issued=issued)
+    assert _holders(sql_backend)[slot.index] == "c-1"
+    assert credentials.claim_idempotency_key("key-1", "fp") == "c-1"
+    assert audit.events("c-1") == [issued]
+
+
+def test_a_batch_with_one_slot_taken_stores_none_of_it(sql_backend: Backend) -> None:
+    statuses = SqlStatusListStore(sql_backend.sql(), reserve=8, defer_binding=True)
+    credentials = SqlCredentialStore(sql_backend.sql(), bind_status_slots=True)
+    first, second = (statuses.allocate("message", 2, f"c-{n}") for n in range(2))
+    credentials.add(_record("c-0", first))
+    with pytest.raises(ValueError, match="already stored"):  # (a duplicate id)
+        credentials.add_many([NewRecord(_record("c-2", second)), NewRecord(_record("c-0"))])
+    assert credentials.get("c-2") is None
+    assert _holders(sql_backend)[second.index] == RESERVED

@@ -50,6 +50,10 @@ Choices, each checked by the tests against the pinned 3.2 context and the EDC SH
   ELM 3 links a claim to its assessment by ``provenBy``; ``wasDerivedFrom`` was ELM 2's
   (EDCI) term and is not in the 3.x context. :func:`module_achievements` reads modules back
   (any achievement stated in place, ours or the EC's).
+* **Templates**: the credentials of one specification differ in little but their node ids, the
+  learner, the dates and the grade. :class:`ElmTemplate` builds such a credential once with
+  those values left open and fills them in for the next ones: the same document, byte for
+  byte, as :func:`build_elm_credential` (which builds what a template does not fit).
 """
 
 from __future__ import annotations
@@ -58,13 +62,15 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 import rfc8785
+from pydantic import BaseModel
 
 from vc_core.errors import MalformedInputError
 from vc_core.json_codec import json_copy
@@ -96,10 +102,13 @@ __all__ = [
     "PLACEHOLDER_PNG_BASE64",
     "STATUS_LIST_CONTEXT",
     "VC_V1_CONTEXT",
+    "ElmShape",
+    "ElmTemplate",
     "ModuleSummary",
     "PartReference",
     "PartSummary",
     "build_elm_credential",
+    "elm_shape",
     "format_datetime",
     "module_achievements",
     "part_digest",
@@ -160,6 +169,13 @@ def build_elm_credential(
     ``status_entry`` (a ``BitstringStatusListEntry`` with an IRI ``id``) is copied as the single
     ``credentialStatus``; EDC allows at most one (specs.md §9.6.5).
     """
+    _check_arguments(credential_id, issued, status_entry)
+    return _ElmBuilder(mc, credential_id, tuple(mandate_ids)).credential(issued, status_entry)
+
+
+def _check_arguments(
+    credential_id: str, issued: datetime, status_entry: Mapping[str, Any] | None
+) -> None:
     if not isinstance(credential_id, str) or not _ABSOLUTE_IRI.match(credential_id):
         raise MalformedInputError(f"credential id {credential_id!r} is not an absolute IRI")
     if issued.tzinfo is None:
@@ -170,21 +186,42 @@ def build_elm_credential(
             raise MalformedInputError("a credentialStatus entry needs an absolute IRI id")
         if not status_entry.get("type"):
             raise MalformedInputError("a credentialStatus entry needs a type")
-    return _ElmBuilder(mc, credential_id, tuple(mandate_ids)).credential(issued, status_entry)
+
+
+def _uuid5(prefix: Any, name: str) -> str:
+    """``str(uuid.uuid5(_NODE_NAMESPACE, <the prefix's name> + name))`` without building a
+    :class:`uuid.UUID`: ``prefix`` is a SHA-1 that has hashed the namespace and the name's start
+    (:func:`_uuid5_prefix`)."""
+    hashed = prefix.copy()
+    hashed.update(name.encode("utf-8"))
+    return _uuid5_text(hashed.hexdigest())
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def _uuid5_text(sha1_hex: str) -> str:
+    """The UUID text of a name-based SHA-1 UUID (RFC 9562 §5.5) from the SHA-1 in hex: its
+    first 16 bytes, the version nibble 5, the variant bits ``10``."""
+    h = sha1_hex
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+def _uuid5_prefix(start: str) -> Any:
+    return hashlib.sha1(_NODE_NAMESPACE.bytes + start.encode("utf-8"), usedforsecurity=False)
 
 
 class _NodeIds:
     """``urn:epass:<class>:<uuid5>`` ids, numbered per class in build order."""
 
     def __init__(self, credential_id: str) -> None:
-        self._credential_id = credential_id
+        self._prefix = _uuid5_prefix(f"{credential_id}#")
         self._counters: dict[str, int] = {}
 
     def new(self, node_class: str) -> str:
         n = self._counters.get(node_class, 0) + 1
         self._counters[node_class] = n
-        name = f"{self._credential_id}#{node_class}/{n}"
-        return f"urn:epass:{node_class}:{uuid.uuid5(_NODE_NAMESPACE, name)}"
+        return f"urn:epass:{node_class}:{_uuid5(self._prefix, f'{node_class}/{n}')}"
 
 
 class _ElmBuilder:
@@ -778,6 +815,353 @@ def _unique(values: Any) -> list[str]:
 
 def _date_as_datetime(value: date) -> str:
     return f"{value.isoformat()}T00:00:00Z"
+
+
+# --------------------------------------------------------------------------- templates
+
+ElmShape = tuple[Any, ...]
+"""What decides the structure of a credential's ELM form besides the parts it shares with the
+other credentials of its specification (:func:`elm_shape`)."""
+
+_MARK = "\x00"
+r"""Marks an open value of a template: ``\x00<n>\x00`` stands for value ``n``; JSON writes it
+``\u0000<n>\u0000``."""
+_OPEN_VALUE = re.compile(rb"\\u0000(\d+)\\u0000")
+_PER_CREDENTIAL = frozenset(
+    {
+        "learner",
+        "date_of_issue",
+        "valid_from",
+        "valid_until",
+        "grade",
+        "supervision",
+        "parts",
+        "module_achievements",
+    }
+)
+_SHARED = tuple(name for name in MicroCredential.model_fields if name not in _PER_CREDENTIAL)
+"""The fields a template's credentials share (a field added later is shared until said
+otherwise: a template then serves only credentials equal in it, never a wrong one)."""
+_LEARNER_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "full_name",
+        "date_of_birth",
+        "identifiers",
+        "holder_did",
+        "email",
+    }
+)
+_TEMPLATE_ID = "urn:mcred:elm-template"
+_TEMPLATE_ISSUED = datetime(2000, 1, 1, tzinfo=UTC)
+_TEMPLATE_STATUS = {"id": f"{_TEMPLATE_ID}#status", "type": "BitstringStatusListEntry"}
+
+
+def elm_shape(
+    mc: MicroCredential, *, mandate_ids: Sequence[str] = (), with_status: bool = True
+) -> ElmShape | None:
+    """What, beyond the parts shared by a specification's credentials, decides the structure of
+    ``mc``'s ELM credential: which learner fields are given (and how many identifiers), whether
+    there is a grade, an end of validity, a status entry, the supervision, the mandates. Two
+    credentials of one specification with the same shape differ in their ELM form only in
+    values (ids, names, dates, the grade), which is what :class:`ElmTemplate` fills in. None
+    for what no template serves: a stacked credential (parts) or one with module results.
+    """
+    if mc.parts or mc.module_achievements:
+        return None
+    learner = mc.learner
+    supervision = mc.supervision
+    return (
+        tuple(mandate_ids),
+        with_status,
+        type(learner),
+        learner.full_name is not None,
+        learner.date_of_birth is not None,
+        len(learner.identifiers),
+        learner.holder_did is not None,
+        learner.email is not None,
+        mc.grade is not None,
+        None
+        if supervision is None
+        else (supervision.uri, tuple(sorted((supervision.label or {}).items()))),
+        mc.valid_until is not None,
+    )
+
+
+_Text = Callable[[MicroCredential], str]
+"""An open text of a template: from the credential (the learner's name, the grade, …)."""
+
+
+@dataclass(frozen=True)
+class _OpenNodeId:
+    """An open node id of a template: ``urn:epass:<node_class>:<uuid5>`` of the credential's
+    id and ``suffix`` (``<node_class>/<n>``), as :class:`_NodeIds` makes it."""
+
+    node_class: str
+    suffix: bytes
+
+
+def _identifier_text(n: int, field: str) -> _Text:
+    """The open text of the learner's ``n``-th identifier's ``field``."""
+
+    def text(mc: MicroCredential) -> str:
+        return str(getattr(mc.learner.identifiers[n], field))
+
+    return text
+
+
+class _TemplateIds(_NodeIds):
+    """Node ids left open: each is computed from the credential id when rendering."""
+
+    def __init__(self, mark: Callable[[_OpenNodeId | _Text], str]) -> None:
+        super().__init__(_TEMPLATE_ID)
+        self._mark = mark
+
+    def new(self, node_class: str) -> str:
+        n = self._counters.get(node_class, 0) + 1
+        self._counters[node_class] = n
+        return self._mark(_OpenNodeId(node_class, f"{node_class}/{n}".encode()))
+
+
+class ElmTemplate:
+    """:func:`build_elm_credential` for the credentials of one specification and shape
+    (:func:`elm_shape`), most of it built once.
+
+    The template is the builder's own output for a stand-in credential whose per-credential
+    values (node ids, the learner's names, identifiers, e-mail and DID, the grade) are open
+    marks, serialized once; :meth:`build_elm_credential` writes the values in as JSON text,
+    reads it back and sets the dates, the id and the status entry. It returns exactly what
+    :func:`build_elm_credential` returns for the same arguments; a credential the template
+    does not fit (another shape, other shared parts: compared field by field, equal in value,
+    type and order) is built by :func:`build_elm_credential` itself. :meth:`make` checks the
+    template on two credentials (the one it is made from and one with every per-credential
+    value changed) against the builder before handing it out.
+    """
+
+    def __init__(
+        self,
+        mc: MicroCredential,
+        shape: ElmShape,
+        text: bytes,
+        values: Sequence[_OpenNodeId | _Text],
+    ) -> None:
+        self._mc = mc
+        self._shape = shape
+        pieces: list[bytes] = _OPEN_VALUE.split(text)  # text, value number, text, …, text
+        self._positions = tuple((at, int(pieces[at])) for at in range(1, len(pieces), 2))
+        self._pieces = tuple(pieces)
+        self._size = len(values)
+        self._node_ids = tuple(
+            (n, value.node_class, value.suffix)
+            for n, value in enumerate(values)
+            if isinstance(value, _OpenNodeId)
+        )
+        self._texts = tuple(
+            (n, value) for n, value in enumerate(values) if not isinstance(value, _OpenNodeId)
+        )
+
+    @property
+    def shape(self) -> ElmShape:
+        return self._shape
+
+    @classmethod
+    def make(
+        cls, mc: MicroCredential, *, mandate_ids: Sequence[str] = (), with_status: bool = True
+    ) -> ElmTemplate | None:
+        """The template for credentials like ``mc`` (the same shared parts and shape); None
+        when no template serves them (see :func:`elm_shape`) or this one fails its check."""
+        shape = elm_shape(mc, mandate_ids=mandate_ids, with_status=with_status)
+        if shape is None or set(type(mc.learner).model_fields) != _LEARNER_FIELDS:
+            return None
+        values: list[_OpenNodeId | _Text] = []
+
+        def mark(value: _OpenNodeId | _Text) -> str:
+            values.append(value)
+            return f"{_MARK}{len(values) - 1}{_MARK}"
+
+        learner = mc.learner
+        identifiers = tuple(
+            identifier.model_copy(
+                update={
+                    "scheme_name": mark(_identifier_text(n, "scheme_name")),
+                    "notation": mark(_identifier_text(n, "notation")),
+                }
+            )
+            for n, identifier in enumerate(learner.identifiers)
+        )
+        open_learner = learner.model_copy(
+            update={
+                "given_name": mark(lambda m: m.learner.given_name),
+                "family_name": mark(lambda m: m.learner.family_name),
+                "full_name": None
+                if learner.full_name is None
+                else mark(lambda m: str(m.learner.full_name)),
+                "holder_did": None
+                if learner.holder_did is None
+                else mark(lambda m: str(m.learner.holder_did)),
+                "email": None if learner.email is None else mark(lambda m: str(m.learner.email)),
+                "identifiers": identifiers,
+            }
+        )
+        grade = mc.grade
+        if grade is not None:
+            grade = grade.model_copy(update={"value": mark(lambda m: m.grade.value)})  # type: ignore[union-attr]
+        builder = _ElmBuilder(
+            mc.model_copy(update={"learner": open_learner, "grade": grade}),
+            _TEMPLATE_ID,
+            tuple(mandate_ids),
+        )
+        builder.ids = _TemplateIds(mark)
+        document = builder.credential(_TEMPLATE_ISSUED, _TEMPLATE_STATUS if with_status else None)
+        try:
+            text = orjson.dumps(document)
+        except TypeError:  # (orjson.JSONEncodeError) something JSON cannot hold: no template
+            return None
+        template = cls(mc, shape, text, values)
+        status = {"id": "urn:mcred:check#1", "type": "BitstringStatusListEntry", "n": [1]}
+        for sample, credential_id in ((mc, "urn:uuid:check-1"), (_changed(mc), "urn:x:check-2")):
+            issued = sample.date_of_issue
+            entry = status if with_status else None
+            expected = build_elm_credential(
+                sample,
+                credential_id=credential_id,
+                issued=issued,
+                status_entry=entry,
+                mandate_ids=mandate_ids,
+            )
+            rendered = template._render(sample, credential_id, issued, entry)
+            if rendered is None or orjson.dumps(rendered) != orjson.dumps(expected):
+                return None
+        return template
+
+    def fits(self, mc: MicroCredential, *, mandate_ids: Sequence[str], with_status: bool) -> bool:
+        """Whether :meth:`build_elm_credential` renders ``mc`` from this template (else it
+        builds it)."""
+        if elm_shape(mc, mandate_ids=mandate_ids, with_status=with_status) != self._shape:
+            return False
+        reference = self._mc
+        if not all(_same(getattr(mc, name), getattr(reference, name)) for name in _SHARED):
+            return False
+        if mc.grade is None or reference.grade is None:
+            return mc.grade is None and reference.grade is None
+        return _same(mc.grade.grading_scheme, reference.grade.grading_scheme)
+
+    def build_elm_credential(
+        self,
+        mc: MicroCredential,
+        *,
+        credential_id: str,
+        issued: datetime,
+        status_entry: Mapping[str, Any] | None = None,
+        mandate_ids: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """``build_elm_credential(mc, …)`` for the same arguments (see the class docstring)."""
+        if self.fits(mc, mandate_ids=mandate_ids, with_status=status_entry is not None):
+            _check_arguments(credential_id, issued, status_entry)
+            rendered = self._render(mc, credential_id, issued, status_entry)
+            if rendered is not None:
+                return rendered
+        return build_elm_credential(
+            mc,
+            credential_id=credential_id,
+            issued=issued,
+            status_entry=status_entry,
+            mandate_ids=mandate_ids,
+        )
+
+    def _render(
+        self,
+        mc: MicroCredential,
+        credential_id: str,
+        issued: datetime,
+        status_entry: Mapping[str, Any] | None,
+    ) -> dict[str, Any] | None:
+        """The template filled in for ``mc`` (None when a value cannot be written as JSON)."""
+        values: list[bytes] = [b""] * self._size
+        prefix = _uuid5_prefix(f"{credential_id}#")
+        for n, node_class, suffix in self._node_ids:
+            hashed = prefix.copy()
+            hashed.update(suffix)
+            values[n] = f"urn:epass:{node_class}:{_uuid5_text(hashed.hexdigest())}".encode()
+        try:
+            for n, text_of in self._texts:
+                values[n] = orjson.dumps(text_of(mc))[1:-1]  # JSON string contents
+        except TypeError:  # (orjson.JSONEncodeError: e.g. a lone surrogate in a name)
+            return None
+        pieces = list(self._pieces)
+        for at, n in self._positions:
+            pieces[at] = values[n]
+        document: dict[str, Any] = orjson.loads(b"".join(pieces))
+        issued_at = format_datetime(issued)
+        document["id"] = credential_id
+        document["issued"] = issued_at
+        document["issuanceDate"] = issued_at
+        document["validFrom"] = format_datetime(mc.valid_from)
+        if mc.valid_until is not None:
+            document["validUntil"] = format_datetime(mc.valid_until)
+            document["expirationDate"] = document["validUntil"]
+        subject = document["credentialSubject"]
+        if mc.learner.date_of_birth is not None:
+            subject["dateOfBirth"] = _date_as_datetime(mc.learner.date_of_birth)
+        subject["hasClaim"][0]["awardedBy"]["awardingDate"] = format_datetime(mc.date_of_issue)
+        if status_entry is not None:
+            document["credentialStatus"] = json_copy(dict(status_entry))
+        return document
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal in every value, type and order (what the builder reads), as cheaply as may be."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, BaseModel):
+        return all(_same(getattr(a, name), getattr(b, name)) for name in type(a).model_fields)
+    return bool(a == b)
+
+
+def _changed(mc: MicroCredential) -> MicroCredential:
+    """``mc`` with every per-credential value changed and its shape kept (a template's check):
+    quotes, a backslash and non-ASCII letters in the texts, other dates."""
+    learner = mc.learner
+    day = timedelta(days=1)
+
+    def text(value: str) -> str:
+        return f'{value} "\\ é'
+
+    changed = learner.model_copy(
+        update={
+            "given_name": text(learner.given_name),
+            "family_name": text(learner.family_name),
+            "full_name": None if learner.full_name is None else text(learner.full_name),
+            "date_of_birth": None if learner.date_of_birth is None else learner.date_of_birth - day,
+            "holder_did": None if learner.holder_did is None else f"{learner.holder_did}x",
+            "email": None if learner.email is None else f"x{learner.email}",
+            "identifiers": tuple(
+                i.model_copy(
+                    update={"scheme_name": text(i.scheme_name), "notation": text(i.notation)}
+                )
+                for i in learner.identifiers
+            ),
+        }
+    )
+    grade = mc.grade
+    if grade is not None:
+        grade = grade.model_copy(update={"value": text(grade.value)})
+    return mc.model_copy(
+        update={
+            "learner": changed,
+            "grade": grade,
+            "date_of_issue": mc.date_of_issue + day,
+            "valid_from": mc.valid_from + 2 * day,
+            "valid_until": None if mc.valid_until is None else mc.valid_until + 3 * day,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- stacking: reading

@@ -9,6 +9,10 @@
 * :func:`write_transaction` / :func:`read_transaction` are how every store talks to the
   database. A write transaction on SQLite holds the database's write lock from its first
   statement; on PostgreSQL it is ``READ COMMITTED`` and the stores lock the rows they change.
+* :class:`SingleRead` runs one prebuilt ``SELECT`` of one value outside any transaction (a
+  statement is atomic on its own): on the pooled driver connection, without ``BEGIN`` and
+  ``COMMIT`` round trips or SQLAlchemy's execution machinery — for the reads on every
+  request's path (a status list's version, read for each status check).
 
 The stores themselves live in :mod:`mcred.storage.sql_status`,
 :mod:`mcred.storage.sql_records` and :mod:`mcred.storage.sql_keys`.
@@ -17,14 +21,14 @@ The stores themselves live in :mod:`mcred.storage.sql_status`,
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 
@@ -32,6 +36,7 @@ from vc_core import json_codec
 
 __all__ = [
     "MIGRATIONS",
+    "SingleRead",
     "create_engine_for",
     "normalise_url",
     "read_transaction",
@@ -159,6 +164,57 @@ def read_transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Conn
             connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             yield connection
+
+
+class SingleRead:
+    """One ``SELECT`` of one value (``statement``, its parameters bound by name), run outside
+    any transaction on the pooled driver connection: a single statement sees one consistent
+    state on its own, so it needs no ``BEGIN``/``COMMIT``, and it is compiled once per dialect.
+
+    SQLite connections already run without an implicit transaction (see
+    :func:`_sqlite_connect`); a PostgreSQL connection is put in autocommit for the statement
+    and back before it returns to the pool. Values come as the driver gives them (integers,
+    strings): for columns that need no SQLAlchemy type processing.
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _sql(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        name = engine.dialect.name
+        found = self._compiled.get(name)
+        if found is None:
+            compiled = self._statement.compile(dialect=engine.dialect)
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            found = self._compiled[name] = (str(compiled), order)
+        return found
+
+    def scalar(self, engine: Engine, parameters: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        sql, order = self._sql(engine)
+        arguments: Any = (
+            tuple(parameters[n] for n in order) if order is not None else dict(parameters)
+        )
+        connection = engine.raw_connection()
+        try:
+            driver = connection.driver_connection
+            autocommit = engine.dialect.name == "postgresql"
+            if autocommit:
+                driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, arguments)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            finally:
+                if autocommit:
+                    driver.autocommit = False  # type: ignore[union-attr]
+        finally:
+            connection.close()
+        return None if row is None else row[0]
 
 
 def retry_on_conflict(operation: Callable[[], T]) -> T:

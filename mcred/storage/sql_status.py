@@ -60,7 +60,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from issuer.memory import MINIMUM_STATUS_LIST_SIZE, StatusListLayout
 from issuer.ports import StatusListSnapshot, StatusSlot, StatusSlotNotFound
-from mcred.storage.sql import read_transaction, retry_on_conflict, write_transaction
+from mcred.storage.sql import (
+    SingleRead,
+    read_transaction,
+    retry_on_conflict,
+    write_transaction,
+)
 from mcred.storage.tables import StatusEntryRow, StatusListRow
 
 __all__ = ["RESERVED", "SqlStatusListStore"]
@@ -85,6 +90,8 @@ _STATUSES = (
 )
 """The statuses of ``keys`` (``(list_id, idx)`` pairs), built once: every read binds its own."""
 _VERSION = select(StatusListRow.version).where(StatusListRow.id == bindparam("list_id"))
+_VERSION_READ = SingleRead(_VERSION)
+"""A list's version, read for every status check of its credentials: outside a transaction."""
 _RESERVE_CANDIDATES: dict[str, TextClause] = {
     "postgresql": text(
         "INSERT INTO status_entries (list_id, idx, credential_id, status) "
@@ -412,8 +419,7 @@ class SqlStatusListStore:
         )
 
     def version(self, list_id: str) -> int:
-        with read_transaction(self._engine) as connection:
-            version = connection.execute(_VERSION, {"list_id": list_id}).scalar_one_or_none()
+        version = _VERSION_READ.scalar(self._engine, {"list_id": list_id})
         if version is None:
             raise StatusSlotNotFound(f"no status list {list_id!r}")
-        return version
+        return int(version)

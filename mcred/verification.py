@@ -90,6 +90,8 @@ async def run_offline_first(call: Callable[[], _T]) -> _T:
             return call()
     except NetworkNeeded:
         return await run_in_threadpool(call)
+
+
 ISSUER_METADATA_ACCEPT = "application/json"
 OWN_ISSUER_METADATA_TTL = 1.0
 """Seconds the service's own JWT VC Issuer Metadata is kept (``force_fresh`` builds it again)."""

@@ -240,11 +240,12 @@ def micro_credential_type_metadata(vct: str) -> dict[str, Any]:
     }
 
 
-def _completeness(document: Mapping[str, Any]) -> CompletenessReport | None:
-    """The Annex I report of a record's ELM document; an SD-JWT VC of the type needs
-    ``complete`` (every mandatory claim present). None when it is no credential at all."""
+def _completeness(unsigned: Mapping[str, Any]) -> CompletenessReport | None:
+    """The Annex I report of a record's ELM document without its proof (:func:`_unsigned`);
+    an SD-JWT VC of the type needs ``complete`` (every mandatory claim present). None when it
+    is no credential at all."""
     try:
-        return check_completeness({k: v for k, v in document.items() if k != "proof"})
+        return check_completeness(unsigned)
     except MalformedInputError:
         return None
 
@@ -283,14 +284,14 @@ class BridgeRecord:
         unsigned = _unsigned(record)
         if unsigned is None:
             return cls(record.id, record.alliance_id, record.status_slots, None, (), None)
-        configurations, claims = _wallet_forms(unsigned)
+        report = _completeness(unsigned)
         return cls(
             record.id,
             record.alliance_id,
             record.status_slots,
             json_codec.dumps(unsigned),
-            configurations,
-            claims,
+            _configurations(report),
+            _sd_jwt_claims(report),
         )
 
 
@@ -302,22 +303,28 @@ def _unsigned(record: CredentialRecord) -> dict[str, Any] | None:
     return {k: v for k, v in document.items() if k != "proof"}
 
 
-def _wallet_forms(
-    unsigned: Mapping[str, Any],
-) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...] | None]:
-    """The configurations a credential may be offered in and, when it has every mandatory
-    element, its ``dc+sd-jwt`` claims (see :class:`BridgeRecord`)."""
-    configurations = [LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID]
-    report = _completeness(unsigned)
-    claims = None
-    if report is not None and report.complete:
-        configurations.append(SD_JWT_CONFIGURATION_ID)
-        claims = tuple(
-            (claim.name, tuple(report[claim.name].items))
-            for claim in _ELEMENT_CLAIMS
-            if report[claim.name].present
-        )
-    return tuple(configurations), claims
+_W3C_CONFIGURATIONS = (LDP_VC_CONFIGURATION_ID, JWT_VC_JSON_CONFIGURATION_ID)
+_ALL_CONFIGURATIONS = (*_W3C_CONFIGURATIONS, SD_JWT_CONFIGURATION_ID)
+
+
+def _configurations(report: CompletenessReport | None) -> tuple[str, ...]:
+    """The configurations a credential with an ``ldp_vc`` document whose Annex I report is
+    ``report`` may be offered in: ``dc+sd-jwt`` only when it has every mandatory element."""
+    return _ALL_CONFIGURATIONS if report is not None and report.complete else _W3C_CONFIGURATIONS
+
+
+def _sd_jwt_claims(
+    report: CompletenessReport | None,
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The ``dc+sd-jwt`` claims of a credential with every mandatory element (see
+    :class:`BridgeRecord`); None otherwise."""
+    if report is None or not report.complete:
+        return None
+    return tuple(
+        (claim.name, tuple(report[claim.name].items))
+        for claim in _ELEMENT_CLAIMS
+        if report[claim.name].present
+    )
 
 
 class _RecordCache:
@@ -486,7 +493,9 @@ class IssuerCredentialSource:
             elif (issued := read.get(credential_id)) is not None:
                 state = issued.state
                 unsigned = _unsigned(issued.record)
-                configurations = None if unsigned is None else _wallet_forms(unsigned)[0]
+                configurations = (
+                    None if unsigned is None else _configurations(_completeness(unsigned))
+                )
             else:
                 continue
             if configurations is not None:

@@ -2,11 +2,13 @@
 
 They implement :mod:`wallet_bridge.ports` as the Redis/SQL versions must: expiry is checked
 against an injectable clock, and every consume-once step happens under one lock.
+:func:`redeem_then_put_token` and :func:`consume_then_put_notification` are the combined steps
+done one after the other: what these stores do, and what the Redis/SQL ones fall back to when
+the other store is not of their own backend.
 """
 
 from __future__ import annotations
 
-import hmac
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -14,11 +16,16 @@ from datetime import UTC, datetime
 
 from wallet_bridge.ports import (
     AccessToken,
+    AccessTokenStore,
     DeferredTransaction,
+    NonceStore,
+    NotificationStore,
     Offer,
+    OfferStore,
     PreAuthorizedGrant,
     RedeemOutcome,
     RedeemResult,
+    check_tx_code,
 )
 
 __all__ = [
@@ -28,6 +35,8 @@ __all__ = [
     "InMemoryNonceStore",
     "InMemoryNotificationStore",
     "InMemoryOfferStore",
+    "consume_then_put_notification",
+    "redeem_then_put_token",
     "system_clock",
 ]
 
@@ -36,6 +45,41 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def redeem_then_put_token(
+    offers: OfferStore,
+    code: str,
+    tx_code_digest: str | None,
+    *,
+    token: str,
+    expires_at: datetime,
+    tokens: AccessTokenStore,
+) -> RedeemResult:
+    """:meth:`OfferStore.redeem_for_token <wallet_bridge.ports.OfferStore.redeem_for_token>`
+    as two steps: redeem, then put the token when the code was redeemed."""
+    result = offers.redeem(code, tx_code_digest)
+    if result.outcome is RedeemOutcome.REDEEMED and result.grant is not None:
+        grant = result.grant
+        tokens.put(AccessToken(token, grant.credential_id, grant.configuration_ids, expires_at))
+    return result
+
+
+def consume_then_put_notification(
+    nonces: NonceStore,
+    values: Sequence[str],
+    *,
+    notifications: NotificationStore,
+    notification_id: str,
+    credential_id: str,
+    expires_at: datetime,
+) -> bool:
+    """:meth:`NonceStore.consume_with_notification
+    <wallet_bridge.ports.NonceStore.consume_with_notification>` one step after the other."""
+    if not all(nonces.consume(nonce) for nonce in values):  # stops at the first refused
+        return False
+    notifications.put(notification_id, credential_id, expires_at)
+    return True
 
 
 class InMemoryOfferStore:
@@ -73,18 +117,31 @@ class InMemoryOfferStore:
             grant = self._grants.get(code)
             if grant is None or grant.expires_at <= self._clock():
                 return RedeemResult(RedeemOutcome.UNKNOWN)
-            expected = grant.tx_code_digest
-            if expected is not None and (
-                tx_code_digest is None or not hmac.compare_digest(expected, tx_code_digest)
-            ):
+            outcome = check_tx_code(grant.tx_code_digest, tx_code_digest)
+            if outcome is RedeemOutcome.WRONG_TX_CODE:
                 left = grant.attempts_left - 1
                 if left <= 0:
                     self._drop(grant)
                     return RedeemResult(RedeemOutcome.BURNT)
                 self._grants[code] = replace(grant, attempts_left=left)
-                return RedeemResult(RedeemOutcome.WRONG_TX_CODE, self._grants[code])
+                return RedeemResult(outcome, self._grants[code])
+            if outcome is not RedeemOutcome.REDEEMED:
+                return RedeemResult(outcome)
             self._drop(grant)
-            return RedeemResult(RedeemOutcome.REDEEMED, grant)
+            return RedeemResult(outcome, grant)
+
+    def redeem_for_token(
+        self,
+        code: str,
+        tx_code_digest: str | None,
+        *,
+        token: str,
+        expires_at: datetime,
+        tokens: AccessTokenStore,
+    ) -> RedeemResult:
+        return redeem_then_put_token(
+            self, code, tx_code_digest, token=token, expires_at=expires_at, tokens=tokens
+        )
 
     def _drop(self, grant: PreAuthorizedGrant) -> None:
         del self._grants[grant.code]
@@ -123,6 +180,24 @@ class InMemoryNonceStore:
         with self._lock:
             expires_at = self._nonces.pop(nonce, None)
             return expires_at is not None and expires_at > self._clock()
+
+    def consume_with_notification(
+        self,
+        nonces: Sequence[str],
+        *,
+        notifications: NotificationStore,
+        notification_id: str,
+        credential_id: str,
+        expires_at: datetime,
+    ) -> bool:
+        return consume_then_put_notification(
+            self,
+            nonces,
+            notifications=notifications,
+            notification_id=notification_id,
+            credential_id=credential_id,
+            expires_at=expires_at,
+        )
 
 
 class InMemoryNotificationStore:

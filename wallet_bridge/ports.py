@@ -4,9 +4,13 @@
   and "issue this credential, bound to this holder key" (OID4VCI 1.0 §8.1 key binding).
 * :class:`OfferStore` — credential offers (§4.1) and their pre-authorized code grants (§3.5):
   short-lived, redeemed once, with a limited number of tx_code attempts; :meth:`OfferStore.redeem`
-  is the one atomic read-check-update step.
+  is the one atomic read-check-update step, and :meth:`OfferStore.redeem_for_token` the same
+  step storing the access token it buys (one transaction where the token store is the same
+  backend's).
 * :class:`AccessTokenStore` — bearer access tokens bound to one offered credential (§6.2).
-* :class:`NonceStore` — ``c_nonce`` values (§7), consumed once.
+* :class:`NonceStore` — ``c_nonce`` values (§7), consumed once;
+  :meth:`NonceStore.consume_with_notification` consumes a Credential Request's nonces and
+  stores its ``notification_id`` together.
 * :class:`NotificationStore` — ``notification_id`` → credential, for notifications (§11).
 * :class:`DeferredStore` — ``transaction_id`` → a credential request that waits for approval (§9);
   :meth:`DeferredStore.take` consumes it atomically when the credential is handed out.
@@ -18,6 +22,7 @@ In-memory versions live in :mod:`wallet_bridge.memory`.
 from __future__ import annotations
 
 import enum
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +47,7 @@ __all__ = [
     "PreAuthorizedGrant",
     "RedeemOutcome",
     "RedeemResult",
+    "check_tx_code",
 ]
 
 
@@ -118,6 +124,10 @@ class RedeemOutcome(enum.StrEnum):
     REDEEMED = "redeemed"
     UNKNOWN = "unknown"
     """Never issued, already redeemed, burnt, or expired."""
+    TX_CODE_REQUIRED = "tx_code_required"
+    """The grant asks for a tx_code and none (or an empty one) was sent: nothing changed."""
+    TX_CODE_UNEXPECTED = "tx_code_unexpected"
+    """A tx_code was sent but the grant asks for none: nothing changed."""
     WRONG_TX_CODE = "wrong_tx_code"
     """One attempt used; the code stays redeemable while attempts are left."""
     BURNT = "burnt"
@@ -128,6 +138,20 @@ class RedeemOutcome(enum.StrEnum):
 class RedeemResult:
     outcome: RedeemOutcome
     grant: PreAuthorizedGrant | None = None
+
+
+def check_tx_code(expected: str | None, given: str | None) -> RedeemOutcome:
+    """What :meth:`OfferStore.redeem` does with a live grant whose digest is ``expected`` when
+    ``given`` is sent: :attr:`~RedeemOutcome.REDEEMED` (redeem it),
+    :attr:`~RedeemOutcome.TX_CODE_UNEXPECTED` or :attr:`~RedeemOutcome.TX_CODE_REQUIRED`
+    (leave it), :attr:`~RedeemOutcome.WRONG_TX_CODE` (use up an attempt)."""
+    if expected is None:
+        return RedeemOutcome.REDEEMED if given is None else RedeemOutcome.TX_CODE_UNEXPECTED
+    if not given:
+        return RedeemOutcome.TX_CODE_REQUIRED
+    if hmac.compare_digest(expected, given):
+        return RedeemOutcome.REDEEMED
+    return RedeemOutcome.WRONG_TX_CODE
 
 
 class OfferStore(Protocol):
@@ -143,12 +167,34 @@ class OfferStore(Protocol):
         ...
 
     def peek_grant(self, code: str) -> PreAuthorizedGrant | None:
-        """The live grant, without changing it (to tell "tx_code missing" from a wrong one)."""
+        """The live grant, without changing it (what is left of it: attempts, expiry; the token
+        endpoint needs only :meth:`redeem_for_token`, which tells every outcome itself)."""
         ...
 
     def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
         """Atomically: if the grant is live and the digest matches, delete it (and its offer) and
-        return it; on a wrong digest decrement ``attempts_left`` and delete at zero."""
+        return it; on a wrong digest decrement ``attempts_left`` and delete at zero.
+
+        ``tx_code_digest`` is None when the request had no tx_code, ``""`` when it had an empty
+        one, else :func:`~wallet_bridge.service.tx_code_digest` of it. A grant that asks for a
+        tx_code given none or ``""`` is :attr:`~RedeemOutcome.TX_CODE_REQUIRED`, one that asks
+        for none given any is :attr:`~RedeemOutcome.TX_CODE_UNEXPECTED`; neither changes it
+        (an unknown code is :attr:`~RedeemOutcome.UNKNOWN` first)."""
+        ...
+
+    def redeem_for_token(
+        self,
+        code: str,
+        tx_code_digest: str | None,
+        *,
+        token: str,
+        expires_at: datetime,
+        tokens: AccessTokenStore,
+    ) -> RedeemResult:
+        """:meth:`redeem`, and when it is :attr:`~RedeemOutcome.REDEEMED` also put
+        ``AccessToken(token, grant.credential_id, grant.configuration_ids, expires_at)`` into
+        ``tokens``: in the same transaction (script) when ``tokens`` keeps its tokens in this
+        store's backend, right after the redemption otherwise."""
         ...
 
 
@@ -173,6 +219,21 @@ class NonceStore(Protocol):
 
     def consume(self, nonce: str) -> bool:
         """Atomically delete a live nonce; False when unknown, used or expired."""
+        ...
+
+    def consume_with_notification(
+        self,
+        nonces: Sequence[str],
+        *,
+        notifications: NotificationStore,
+        notification_id: str,
+        credential_id: str,
+        expires_at: datetime,
+    ) -> bool:
+        """:meth:`consume` each of ``nonces`` in order, stopping at the first that is not live
+        (False; those before it stay consumed); when every one was, put ``notification_id`` →
+        ``credential_id`` into ``notifications`` (True). One transaction when ``notifications``
+        keeps its ids in this store's backend, one step after the other otherwise."""
         ...
 
 

@@ -159,6 +159,7 @@ def _ignore(_event: NotificationEvent) -> None:
 
 
 _MAX_DESCRIPTION = 1000
+_NONCE_REFUSED = "the c_nonce is unknown, used or expired; fetch a new one"
 
 
 def _is_description(value: Any) -> bool:
@@ -390,33 +391,29 @@ class WalletBridge:
         if "authorization_details" in form:
             raise InvalidRequest("authorization_details is not supported")
         tx_code = form.get("tx_code")
-        grant = self._offers.peek_grant(code)
-        if grant is None:
-            raise InvalidGrant("the pre-authorized code is unknown, expired or already used")
-        if grant.tx_code_digest is None and tx_code is not None:
-            raise InvalidRequest("tx_code was sent but the offer asks for none")
-        if grant.tx_code_digest is not None and not tx_code:
-            raise InvalidRequest("tx_code is required")
-        result = self._offers.redeem(
-            code, None if tx_code is None else tx_code_digest(code, tx_code)
-        )
-        if result.outcome is RedeemOutcome.WRONG_TX_CODE:
-            raise InvalidGrant("wrong tx_code")
-        if result.outcome is RedeemOutcome.BURNT:
-            raise InvalidGrant("wrong tx_code; too many attempts, the code is no longer valid")
-        if result.outcome is not RedeemOutcome.REDEEMED or result.grant is None:
-            raise InvalidGrant("the pre-authorized code is unknown, expired or already used")
-        redeemed = result.grant
+        # None: no tx_code; "": an empty one (the store tells "required" from "unexpected")
+        digest = tx_code_digest(code, tx_code) if tx_code else tx_code
         ttl = self.settings.access_token_ttl
         access_token = secrets.token_urlsafe(32)
-        self._tokens.put(
-            AccessToken(
-                access_token,
-                redeemed.credential_id,
-                redeemed.configuration_ids,
-                self._clock() + ttl,
-            )
-        )
+        # one step: the code redeemed and the token it buys stored (one transaction or script
+        # where the two stores share a backend)
+        outcome = self._offers.redeem_for_token(
+            code,
+            digest,
+            token=access_token,
+            expires_at=self._clock() + ttl,
+            tokens=self._tokens,
+        ).outcome
+        if outcome is RedeemOutcome.TX_CODE_UNEXPECTED:
+            raise InvalidRequest("tx_code was sent but the offer asks for none")
+        if outcome is RedeemOutcome.TX_CODE_REQUIRED:
+            raise InvalidRequest("tx_code is required")
+        if outcome is RedeemOutcome.WRONG_TX_CODE:
+            raise InvalidGrant("wrong tx_code")
+        if outcome is RedeemOutcome.BURNT:
+            raise InvalidGrant("wrong tx_code; too many attempts, the code is no longer valid")
+        if outcome is not RedeemOutcome.REDEEMED:
+            raise InvalidGrant("the pre-authorized code is unknown, expired or already used")
         body: dict[str, Any] = {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -530,29 +527,49 @@ class WalletBridge:
             )
             for jwt in jwts
         ]
-        for nonce in dict.fromkeys(proof.nonce for proof in checked):
-            if not self._nonces.consume(nonce):
-                raise InvalidNonce("the c_nonce is unknown, used or expired; fetch a new one")
+        nonces = list(dict.fromkeys(proof.nonce for proof in checked))
         offerable = self._source.offerable(token.credential_id)
         holders = tuple(proof.holder for proof in checked)
+        if offerable is not None and offerable.state is CredentialState.ACTIVE:
+            # the nonces consumed and the notification_id of the answer stored in one step
+            notification_id = secrets.token_urlsafe(16)
+            if not self._nonces.consume_with_notification(
+                nonces,
+                notifications=self._notifications,
+                notification_id=notification_id,
+                credential_id=token.credential_id,
+                expires_at=self._clock() + self.settings.notification_ttl,
+            ):
+                raise InvalidNonce(_NONCE_REFUSED)
+            return self._deliver(
+                token.credential_id, configuration_id, holders, d13, notification_id
+            )
+        for nonce in nonces:
+            if not self._nonces.consume(nonce):
+                raise InvalidNonce(_NONCE_REFUSED)
         if offerable is not None and offerable.state is CredentialState.PENDING:
             return self._defer(token, configuration_id, holders, d13)
-        if offerable is None or offerable.state is not CredentialState.ACTIVE:
-            raise CredentialRequestDenied("the credential is no longer available")
-        return self._deliver(token.credential_id, configuration_id, holders, d13)
+        raise CredentialRequestDenied("the credential is no longer available")
 
     def _deliver(
-        self, credential_id: str, configuration_id: str, holders: Sequence[HolderKey], d13: bool
+        self,
+        credential_id: str,
+        configuration_id: str,
+        holders: Sequence[HolderKey],
+        d13: bool,
+        notification_id: str | None = None,
     ) -> CredentialResult:
-        """Issue one copy per holder key and answer 200 with a ``notification_id`` (§8.3)."""
+        """Issue one copy per holder key and answer 200 with a ``notification_id`` (§8.3);
+        ``notification_id`` is given when the caller has stored it already."""
         credentials = [
             self._source.issue_for_holder(credential_id, configuration_id, holder)
             for holder in holders
         ]
-        notification_id = secrets.token_urlsafe(16)
-        self._notifications.put(
-            notification_id, credential_id, self._clock() + self.settings.notification_ttl
-        )
+        if notification_id is None:
+            notification_id = secrets.token_urlsafe(16)
+            self._notifications.put(
+                notification_id, credential_id, self._clock() + self.settings.notification_ttl
+            )
         if d13:
             return CredentialResult(
                 {

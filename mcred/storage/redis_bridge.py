@@ -18,7 +18,8 @@ Keys (``<p>`` is the prefix)::
 Single use: ``c_nonce`` values and deferred transactions are consumed with ``GETDEL`` (Redis >=
 6.2); of two concurrent consumers exactly one gets the value. :meth:`RedisOfferStore.redeem` is
 one Lua script (:data:`REDEEM_SCRIPT`) that checks the tx_code digest, uses up an attempt or
-deletes the grant and its offer; Redis runs a script without interleaving other commands. The
+deletes the grant and its offer — and, for :meth:`RedisOfferStore.redeem_for_token`, writes the
+access token the code buys; Redis runs a script without interleaving other commands. The
 script reaches the offer through the key stored in the grant, so it needs one Redis (or a
 primary with replicas), not Redis Cluster.
 """
@@ -42,10 +43,17 @@ from mcred.storage.bridge_json import (
     offer_from_json,
     offer_to_json,
 )
-from wallet_bridge.memory import Clock, system_clock
+from wallet_bridge.memory import (
+    Clock,
+    consume_then_put_notification,
+    redeem_then_put_token,
+    system_clock,
+)
 from wallet_bridge.ports import (
     AccessToken,
+    AccessTokenStore,
     DeferredTransaction,
+    NotificationStore,
     Offer,
     PreAuthorizedGrant,
     RedeemOutcome,
@@ -74,12 +82,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 REDEEM_SCRIPT = """
--- KEYS[1] the grant hash; ARGV[1] now (epoch µs); ARGV[2] '1' when a digest is given, ARGV[3] it
+-- KEYS[1] the grant hash, KEYS[2] (optional) the key of the access token to write on success
+-- ARGV[1] now (epoch µs); ARGV[2] '1' when a tx_code was sent, ARGV[3] its digest ('' when the
+-- tx_code was empty); ARGV[4] the access token, ARGV[5] its expires_at, ARGV[6] its TTL (ms)
 local grant = redis.call('HMGET', KEYS[1], 'grant', 'expires_us', 'digest', 'attempts', 'offer_key')
 if not grant[1] or tonumber(grant[2]) <= tonumber(ARGV[1]) then
   return {'unknown'}
 end
-if grant[3] and (ARGV[2] ~= '1' or grant[3] ~= ARGV[3]) then
+if not grant[3] then
+  if ARGV[2] == '1' then
+    return {'tx_code_unexpected'}
+  end
+elseif ARGV[2] ~= '1' or ARGV[3] == '' then
+  return {'tx_code_required'}
+elseif grant[3] ~= ARGV[3] then
   local left = redis.call('HINCRBY', KEYS[1], 'attempts', -1)
   if left <= 0 then
     redis.call('DEL', KEYS[1], grant[5])
@@ -88,10 +104,26 @@ if grant[3] and (ARGV[2] ~= '1' or grant[3] ~= ARGV[3]) then
   return {'wrong_tx_code', grant[1], left}
 end
 redis.call('DEL', KEYS[1], grant[5])
+if KEYS[2] then
+  if tonumber(ARGV[6]) > 0 then
+    local redeemed = cjson.decode(grant[1])
+    local token = cjson.encode({
+      token = ARGV[4],
+      credential_id = redeemed['credential_id'],
+      configuration_ids = redeemed['configuration_ids'],
+      expires_at = ARGV[5],
+    })
+    redis.call('SET', KEYS[2], token, 'PX', ARGV[6])
+  else
+    redis.call('DEL', KEYS[2])
+  end
+end
 return {'redeemed', grant[1], tonumber(grant[4])}
 """
 """Redeem a pre-authorized code atomically (the digest comparison is not constant-time: a
-digest is SHA-256 over the secret code and the PIN, so timing tells nothing usable)."""
+digest is SHA-256 over the secret code and the PIN, so timing tells nothing usable), and write
+the access token it buys (the JSON of :func:`~mcred.storage.bridge_json.access_token_to_json`,
+from the grant's credential and configurations) when KEYS[2] is given."""
 
 
 def _ttl_ms(expires_at: datetime, now: datetime) -> int:
@@ -226,14 +258,36 @@ class RedisOfferStore(_RedisStore):
         return None if grant.expires_at <= self._clock() else grant
 
     def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
-        reply: list[Any] = self._redeem(
-            keys=[self._key("grant", code)],
-            args=[
-                _epoch_us(self._clock()),
-                "0" if tx_code_digest is None else "1",
-                tx_code_digest or "",
-            ],
-        )
+        return self._run_redeem([self._key("grant", code)], self._redeem_args(tx_code_digest))
+
+    def redeem_for_token(
+        self,
+        code: str,
+        tx_code_digest: str | None,
+        *,
+        token: str,
+        expires_at: datetime,
+        tokens: AccessTokenStore,
+    ) -> RedeemResult:
+        """One script run: the code redeemed and the token written (when ``tokens`` is a
+        :class:`RedisAccessTokenStore` on the same client)."""
+        if not (isinstance(tokens, RedisAccessTokenStore) and tokens._client is self._client):
+            return redeem_then_put_token(
+                self, code, tx_code_digest, token=token, expires_at=expires_at, tokens=tokens
+            )
+        args = self._redeem_args(tx_code_digest)
+        args += [token, expires_at.isoformat(), _ttl_ms(expires_at, self._clock())]
+        return self._run_redeem([self._key("grant", code), tokens._key("token", token)], args)
+
+    def _redeem_args(self, tx_code_digest: str | None) -> list[str | int]:
+        return [
+            _epoch_us(self._clock()),
+            "0" if tx_code_digest is None else "1",
+            tx_code_digest or "",
+        ]
+
+    def _run_redeem(self, keys: list[str], args: list[str | int]) -> RedeemResult:
+        reply: list[Any] = self._redeem(keys=keys, args=args)
         outcome = RedeemOutcome(_text(reply[0]))
         if outcome in (RedeemOutcome.WRONG_TX_CODE, RedeemOutcome.REDEEMED):
             return RedeemResult(outcome, _grant(reply[1], int(reply[2])))
@@ -264,6 +318,27 @@ class RedisNonceStore(_RedisStore):
     def consume(self, nonce: str) -> bool:
         raw = self._client.getdel(self._key("nonce", nonce))
         return raw is not None and datetime.fromisoformat(_text(raw)) > self._clock()
+
+    def consume_with_notification(
+        self,
+        nonces: Sequence[str],
+        *,
+        notifications: NotificationStore,
+        notification_id: str,
+        credential_id: str,
+        expires_at: datetime,
+    ) -> bool:
+        """``GETDEL`` each nonce, then ``SET`` the notification id, one command after the other:
+        a nonce's liveness is checked against this store's clock, in Python, between them (two
+        round trips, as consuming and putting separately)."""
+        return consume_then_put_notification(
+            self,
+            nonces,
+            notifications=notifications,
+            notification_id=notification_id,
+            credential_id=credential_id,
+            expires_at=expires_at,
+        )
 
 
 class RedisNotificationStore(_RedisStore):

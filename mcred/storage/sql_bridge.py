@@ -8,35 +8,43 @@ Single use without read-then-delete races:
 * consuming (a ``c_nonce``, a deferred transaction) is one ``DELETE … WHERE key AND
   expires_at > now`` (``RETURNING`` the row where it is needed): of two concurrent consumers the
   database lets exactly one delete the row, the other deletes nothing;
-* :meth:`SqlOfferStore.redeem` runs in one write transaction whose changes are conditional: a
-  matching tx_code digest deletes the grant (``DELETE … RETURNING``; nothing deleted means a
-  concurrent request won), a wrong one decrements ``attempts_left`` in place
-  (``UPDATE … SET attempts_left = attempts_left - 1 RETURNING``) and deletes the grant when it
-  reaches zero. The digest and the expiry of a grant never change, so reading them first is safe.
-  On SQLite the write transaction holds the database lock from its start (``BEGIN IMMEDIATE``);
-  on PostgreSQL a second writer of the same row waits for the first and then finds it gone.
+* :meth:`SqlOfferStore.redeem` runs in one write transaction whose changes are conditional: it
+  first deletes the live grant whose digest is the one sent (``DELETE … WHERE code AND
+  expires_at > now AND tx_code_digest IS NOT DISTINCT FROM digest RETURNING``: the grant and
+  the redemption in one statement); when that deletes nothing it reads the live grant to tell
+  why (unknown, tx_code missing or unexpected, or wrong), and a wrong digest decrements
+  ``attempts_left`` in place (``UPDATE … SET attempts_left = attempts_left - 1 RETURNING``) and
+  deletes the grant when it reaches zero. The digest and the expiry of a grant never change, so
+  deciding on what was read is safe. (The database compares the digests, not in constant time:
+  a digest is SHA-256 over the secret code and the PIN, so timing tells nothing usable, and
+  every wrong guess uses up an attempt.) On SQLite the write transaction holds the database
+  lock from its start (``BEGIN IMMEDIATE``); on PostgreSQL a second writer of the same row
+  waits for the first and then finds it gone.
+* :meth:`SqlOfferStore.redeem_for_token` writes the access token in the redeeming transaction
+  and :meth:`SqlNonceStore.consume_with_notification` the notification id in the consuming one,
+  when the other store is on the same engine (else one step after the other).
 
-Expired rows are pruned by ``put``, in the same transaction, at most once per
-:data:`PRUNE_INTERVAL` (of the store's clock) per store and process: at most
+Expired rows are pruned by ``put`` (and by the combined steps that write a store's rows), in
+the same transaction, at most once per :data:`PRUNE_INTERVAL` (of the store's clock) per store
+and process: at most
 :data:`PRUNE_BATCH` rows of that table a time, rows locked by others skipped (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL), along the ``expires_at`` index. Reads never return an expired row, so
 pruning only frees space; doing it on every put cost one more statement per write.
 
-Round trips per complete pre-authorized flow (offer, offer fetch, token, nonce, credential):
-one write transaction for the offer and its grant, one read for the offer by reference, one
-read (:meth:`SqlOfferStore.peek_grant`) and two writes for the token (redeem, then the access
-token), one write for the nonce, and one read (the access token), one write (the nonce
-consumed) and one write (the notification id) for the credential.
+Transactions per complete pre-authorized flow (offer, offer fetch, token, nonce, credential):
+one write for the offer and its grant, one read for the offer by reference, one write for the
+token (the code redeemed and the access token stored), one write for the nonce, and one read
+(the access token) and one write (the nonce consumed and the notification id stored) for the
+credential. Every statement is built once (values bound per execution).
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Connection, Engine, String, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute
@@ -51,14 +59,22 @@ from mcred.storage.tables import (
     Oid4vciNotificationRow,
     Oid4vciOfferRow,
 )
-from wallet_bridge.memory import Clock, system_clock
+from wallet_bridge.memory import (
+    Clock,
+    consume_then_put_notification,
+    redeem_then_put_token,
+    system_clock,
+)
 from wallet_bridge.ports import (
     AccessToken,
+    AccessTokenStore,
     DeferredTransaction,
+    NotificationStore,
     Offer,
     PreAuthorizedGrant,
     RedeemOutcome,
     RedeemResult,
+    check_tx_code,
 )
 
 __all__ = [
@@ -146,10 +162,19 @@ class _SqlStore:
     def _put(self, key: InstrumentedAttribute[str], values: dict[str, Any]) -> None:
         """Upsert one row of ``key``'s table (its ``expires_at`` column prunes it)."""
         with write_transaction(self._engine) as connection:
-            now = self._pruning.due()
-            if now is not None:
-                _prune(connection, key, key.class_.expires_at, now)
-            _upsert(connection, key, values)
+            self._write(connection, key, values)
+
+    def _write(
+        self, connection: Connection, key: InstrumentedAttribute[str], values: dict[str, Any]
+    ) -> None:
+        """:meth:`_put` within ``connection``'s transaction."""
+        now = self._pruning.due()
+        if now is not None:
+            _prune(connection, key, key.class_.expires_at, now)
+        _upsert(connection, key, values)
+
+    def _shares_database_with(self, other: _SqlStore) -> bool:
+        return other._engine is self._engine
 
 
 # --- statements built once (each execution binds its values; ``now`` is the store's clock) ----
@@ -161,6 +186,27 @@ _LIVE_OFFER = select(Oid4vciOfferRow).where(
 _LIVE_GRANT = select(Oid4vciGrantRow).where(
     Oid4vciGrantRow.code == bindparam("code"), Oid4vciGrantRow.expires_at > _NOW
 )
+_GRANT_IS_LIVE = (
+    Oid4vciGrantRow.code == bindparam("grant_code"),
+    Oid4vciGrantRow.expires_at > _NOW,
+)
+_REDEEM_GRANT = (
+    delete(Oid4vciGrantRow)
+    .where(
+        *_GRANT_IS_LIVE,
+        Oid4vciGrantRow.tx_code_digest.is_not_distinct_from(bindparam("digest", type_=String)),
+    )
+    .returning(*Oid4vciGrantRow.__table__.columns)
+)
+"""Redeem a live grant if ``digest`` is its tx_code digest (NULL: the grant asks none)."""
+_USE_ATTEMPT = (
+    update(Oid4vciGrantRow)
+    .where(*_GRANT_IS_LIVE)
+    .values(attempts_left=Oid4vciGrantRow.attempts_left - 1)
+    .returning(Oid4vciGrantRow.attempts_left)
+)
+_DROP_GRANT = delete(Oid4vciGrantRow).where(Oid4vciGrantRow.code == bindparam("grant_code"))
+_DROP_OFFER = delete(Oid4vciOfferRow).where(Oid4vciOfferRow.offer_id == bindparam("offer_key"))
 _LIVE_TOKEN = select(Oid4vciAccessTokenRow).where(
     Oid4vciAccessTokenRow.token == bindparam("token"), Oid4vciAccessTokenRow.expires_at > _NOW
 )
@@ -172,6 +218,18 @@ _CONSUME_NONCE = (
 _NOTIFIED_CREDENTIAL = select(Oid4vciNotificationRow.credential_id).where(
     Oid4vciNotificationRow.notification_id == bindparam("notification_id"),
     Oid4vciNotificationRow.expires_at > _NOW,
+)
+_LIVE_DEFERRED = select(Oid4vciDeferredRow).where(
+    Oid4vciDeferredRow.transaction_id == bindparam("transaction_id"),
+    Oid4vciDeferredRow.expires_at > _NOW,
+)
+_TAKE_DEFERRED = (
+    delete(Oid4vciDeferredRow)
+    .where(
+        Oid4vciDeferredRow.transaction_id == bindparam("transaction_id"),
+        Oid4vciDeferredRow.expires_at > _NOW,
+    )
+    .returning(*Oid4vciDeferredRow.__table__.columns)
 )
 
 
@@ -252,42 +310,62 @@ class SqlOfferStore(_SqlStore):
         return None if row is None else _grant(row)
 
     def redeem(self, code: str, tx_code_digest: str | None) -> RedeemResult:
-        now = self._clock()
-        live = (Oid4vciGrantRow.code == code, Oid4vciGrantRow.expires_at > now)
         with write_transaction(self._engine) as connection:
-            row = connection.execute(select(Oid4vciGrantRow).where(*live)).first()
-            if row is None:
-                return RedeemResult(RedeemOutcome.UNKNOWN)
-            expected = row.tx_code_digest
-            if expected is not None and (
-                tx_code_digest is None or not hmac.compare_digest(expected, tx_code_digest)
-            ):
-                left = connection.execute(
-                    update(Oid4vciGrantRow)
-                    .where(*live)
-                    .values(attempts_left=Oid4vciGrantRow.attempts_left - 1)
-                    .returning(Oid4vciGrantRow.attempts_left)
-                ).scalar()
-                if left is None:  # a concurrent request redeemed or burnt it meanwhile
-                    return RedeemResult(RedeemOutcome.UNKNOWN)
-                if left <= 0:
-                    self._drop(connection, code, row.offer_id)
-                    return RedeemResult(RedeemOutcome.BURNT)
-                return RedeemResult(RedeemOutcome.WRONG_TX_CODE, _grant(row, left))
-            attempts_left = connection.execute(
-                delete(Oid4vciGrantRow).where(*live).returning(Oid4vciGrantRow.attempts_left)
-            ).scalar()
-            if attempts_left is None:  # a concurrent request redeemed or burnt it first
-                return RedeemResult(RedeemOutcome.UNKNOWN)
-            connection.execute(
-                delete(Oid4vciOfferRow).where(Oid4vciOfferRow.offer_id == row.offer_id)
-            )
-            return RedeemResult(RedeemOutcome.REDEEMED, _grant(row, attempts_left))
+            return _redeem(connection, code, tx_code_digest, self._clock())
 
-    @staticmethod
-    def _drop(connection: Connection, code: str, offer_id: str) -> None:
-        connection.execute(delete(Oid4vciGrantRow).where(Oid4vciGrantRow.code == code))
-        connection.execute(delete(Oid4vciOfferRow).where(Oid4vciOfferRow.offer_id == offer_id))
+    def redeem_for_token(
+        self,
+        code: str,
+        tx_code_digest: str | None,
+        *,
+        token: str,
+        expires_at: datetime,
+        tokens: AccessTokenStore,
+    ) -> RedeemResult:
+        """:meth:`redeem` and the token's upsert in one transaction (when ``tokens`` is a
+        :class:`SqlAccessTokenStore` on this engine)."""
+        if not (isinstance(tokens, SqlAccessTokenStore) and self._shares_database_with(tokens)):
+            return redeem_then_put_token(
+                self, code, tx_code_digest, token=token, expires_at=expires_at, tokens=tokens
+            )
+        with write_transaction(self._engine) as connection:
+            result = _redeem(connection, code, tx_code_digest, self._clock())
+            if result.grant is not None and result.outcome is RedeemOutcome.REDEEMED:
+                grant = result.grant
+                tokens.write(
+                    connection,
+                    AccessToken(token, grant.credential_id, grant.configuration_ids, expires_at),
+                )
+        return result
+
+
+def _redeem(
+    connection: Connection, code: str, tx_code_digest: str | None, now: datetime
+) -> RedeemResult:
+    """:meth:`SqlOfferStore.redeem` within ``connection``'s write transaction."""
+    live = {"grant_code": code, "now": now}
+    redeemed = connection.execute(_REDEEM_GRANT, {**live, "digest": tx_code_digest}).first()
+    if redeemed is not None:
+        connection.execute(_DROP_OFFER, {"offer_key": redeemed.offer_id})
+        return RedeemResult(RedeemOutcome.REDEEMED, _grant(redeemed))
+    row = connection.execute(_LIVE_GRANT, {"code": code, "now": now}).first()
+    if row is None:
+        return RedeemResult(RedeemOutcome.UNKNOWN)
+    outcome = check_tx_code(row.tx_code_digest, tx_code_digest)
+    if outcome is RedeemOutcome.REDEEMED:
+        # matching, though the DELETE saw no such grant: never on SQLite (one snapshot); on
+        # PostgreSQL only a grant written after the DELETE started. Not redeemed by this request.
+        return RedeemResult(RedeemOutcome.UNKNOWN)
+    if outcome is not RedeemOutcome.WRONG_TX_CODE:
+        return RedeemResult(outcome)  # tx_code missing or unexpected: nothing changes
+    left = connection.execute(_USE_ATTEMPT, live).scalar()
+    if left is None:  # a concurrent request redeemed or burnt it meanwhile
+        return RedeemResult(RedeemOutcome.UNKNOWN)
+    if left <= 0:
+        connection.execute(_DROP_GRANT, {"grant_code": code})
+        connection.execute(_DROP_OFFER, {"offer_key": row.offer_id})
+        return RedeemResult(RedeemOutcome.BURNT)
+    return RedeemResult(RedeemOutcome.WRONG_TX_CODE, _grant(row, left))
 
 
 # --- access tokens, nonces, notification ids -------------------------------------------------
@@ -295,7 +373,13 @@ class SqlOfferStore(_SqlStore):
 
 class SqlAccessTokenStore(_SqlStore):
     def put(self, token: AccessToken) -> None:
-        self._put(
+        with write_transaction(self._engine) as connection:
+            self.write(connection, token)
+
+    def write(self, connection: Connection, token: AccessToken) -> None:
+        """:meth:`put` within ``connection``'s write transaction (on this store's engine)."""
+        self._write(
+            connection,
             Oid4vciAccessTokenRow.token,
             {
                 "token": token.token,
@@ -326,10 +410,50 @@ class SqlNonceStore(_SqlStore):
             ).first()
         return deleted is not None
 
+    def consume_with_notification(
+        self,
+        nonces: Sequence[str],
+        *,
+        notifications: NotificationStore,
+        notification_id: str,
+        credential_id: str,
+        expires_at: datetime,
+    ) -> bool:
+        """The nonces deleted and the notification id upserted in one transaction (when
+        ``notifications`` is a :class:`SqlNotificationStore` on this engine); the deletes
+        before a refused nonce are committed, as :meth:`consume` one by one would."""
+        if not (
+            isinstance(notifications, SqlNotificationStore)
+            and self._shares_database_with(notifications)
+        ):
+            return consume_then_put_notification(
+                self,
+                nonces,
+                notifications=notifications,
+                notification_id=notification_id,
+                credential_id=credential_id,
+                expires_at=expires_at,
+            )
+        now = self._clock()
+        with write_transaction(self._engine) as connection:
+            for nonce in nonces:
+                if connection.execute(_CONSUME_NONCE, {"nonce": nonce, "now": now}).first() is None:
+                    return False
+            notifications.write(connection, notification_id, credential_id, expires_at)
+        return True
+
 
 class SqlNotificationStore(_SqlStore):
     def put(self, notification_id: str, credential_id: str, expires_at: datetime) -> None:
-        self._put(
+        with write_transaction(self._engine) as connection:
+            self.write(connection, notification_id, credential_id, expires_at)
+
+    def write(
+        self, connection: Connection, notification_id: str, credential_id: str, expires_at: datetime
+    ) -> None:
+        """:meth:`put` within ``connection``'s write transaction (on this store's engine)."""
+        self._write(
+            connection,
             Oid4vciNotificationRow.notification_id,
             {
                 "notification_id": notification_id,
@@ -364,22 +488,16 @@ class SqlDeferredStore(_SqlStore):
         )
 
     def get(self, transaction_id: str) -> DeferredTransaction | None:
-        row = Oid4vciDeferredRow
         with read_transaction(self._engine) as connection:
             found = connection.execute(
-                select(row).where(
-                    row.transaction_id == transaction_id, row.expires_at > self._clock()
-                )
+                _LIVE_DEFERRED, {"transaction_id": transaction_id, "now": self._clock()}
             ).first()
         return None if found is None else _transaction(found)
 
     def take(self, transaction_id: str) -> DeferredTransaction | None:
-        row = Oid4vciDeferredRow
         with write_transaction(self._engine) as connection:
             found = connection.execute(
-                delete(row)
-                .where(row.transaction_id == transaction_id, row.expires_at > self._clock())
-                .returning(*row.__table__.columns)
+                _TAKE_DEFERRED, {"transaction_id": transaction_id, "now": self._clock()}
             ).first()
         return None if found is None else _transaction(found)
 

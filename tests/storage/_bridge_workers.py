@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ class RaceJob:
     """(pre-authorized code, tx_code digest) pairs."""
     nonces: tuple[str, ...]
     out: Path
+    combined: bool = False
+    """Redeem with :meth:`~wallet_bridge.ports.OfferStore.redeem_for_token` (the token
+    ``<out stem>:<code>``) and consume with
+    :meth:`~wallet_bridge.ports.NonceStore.consume_with_notification` (the notification id
+    ``<out stem>:<nonce>``) instead of the plain steps."""
 
 
 def race(job: RaceJob, start: Any) -> None:
@@ -32,14 +38,34 @@ def race(job: RaceJob, start: Any) -> None:
     (``start`` is a barrier of every worker); record the outcomes."""
     engine = create_engine_for(job.sql_url)
     stores: BridgeStores = build_bridge_stores(job.redis_url, engine, key_prefix=job.key_prefix)
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
     outcomes: dict[str, str] = {}
     for code, digest in job.codes:
         start.wait(timeout=120)
-        outcomes[code] = str(stores.offers.redeem(code, digest).outcome)
+        if job.combined:
+            result = stores.offers.redeem_for_token(
+                code,
+                digest,
+                token=f"{job.out.stem}:{code}",
+                expires_at=expires_at,
+                tokens=stores.tokens,
+            )
+        else:
+            result = stores.offers.redeem(code, digest)
+        outcomes[code] = str(result.outcome)
     consumed: dict[str, bool] = {}
     for nonce in job.nonces:
         start.wait(timeout=120)
-        consumed[nonce] = stores.nonces.consume(nonce)
+        if job.combined:
+            consumed[nonce] = stores.nonces.consume_with_notification(
+                [nonce],
+                notifications=stores.notifications,
+                notification_id=f"{job.out.stem}:{nonce}",
+                credential_id="cred-1",
+                expires_at=expires_at,
+            )
+        else:
+            consumed[nonce] = stores.nonces.consume(nonce)
     job.out.write_text(json.dumps({"redeem": outcomes, "consume": consumed}), encoding="utf-8")
     stores.close()
     engine.dispose()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
+
 from tests.wallet_bridge.wallet import FakeClock
 from wallet_bridge.memory import InMemoryNonceStore, InMemoryOfferStore
-from wallet_bridge.ports import Offer, PreAuthorizedGrant, RedeemOutcome
+from wallet_bridge.ports import Offer, PreAuthorizedGrant, RedeemOutcome, check_tx_code
 
 
 def test_a_nonce_is_consumed_once_under_contention() -> None:
@@ -52,6 +54,35 @@ def test_wrong_digests_use_up_attempts_then_burn_the_code() -> None:
     assert first.grant is not None
     assert first.grant.attempts_left == 1
     assert store.get_offer("o") is not None
-    assert store.redeem("c", None).outcome is RedeemOutcome.BURNT
+    for missing in (None, ""):  # no tx_code, or an empty one: refused, no attempt used
+        assert store.redeem("c", missing).outcome is RedeemOutcome.TX_CODE_REQUIRED
+    assert store.peek_grant("c") == first.grant
+    assert store.redeem("c", "wrong").outcome is RedeemOutcome.BURNT
     assert store.redeem("c", "right").outcome is RedeemOutcome.UNKNOWN
     assert store.peek_grant("c") is None
+
+
+def test_a_tx_code_sent_for_a_grant_without_one_changes_nothing() -> None:
+    clock = FakeClock()
+    store = InMemoryOfferStore(clock)
+    store.put(*_grant(clock, digest=None))
+    for sent in ("right", ""):
+        assert store.redeem("c", sent).outcome is RedeemOutcome.TX_CODE_UNEXPECTED
+    assert store.redeem("c", None).outcome is RedeemOutcome.REDEEMED
+
+
+@pytest.mark.parametrize(
+    ("expected", "given", "outcome"),
+    [
+        (None, None, RedeemOutcome.REDEEMED),
+        (None, "", RedeemOutcome.TX_CODE_UNEXPECTED),
+        (None, "right", RedeemOutcome.TX_CODE_UNEXPECTED),
+        ("right", None, RedeemOutcome.TX_CODE_REQUIRED),
+        ("right", "", RedeemOutcome.TX_CODE_REQUIRED),
+        ("right", "wrong", RedeemOutcome.WRONG_TX_CODE),
+        ("right", "righ", RedeemOutcome.WRONG_TX_CODE),
+        ("right", "right", RedeemOutcome.REDEEMED),
+    ],
+)
+def test_the_tx_code_rule(expected: str | None, given: str | None, outcome: RedeemOutcome) -> None:
+    assert check_tx_code(expected, given) is outcome

@@ -33,10 +33,14 @@ from wallet_bridge.metadata import (
     CredentialIssuerMetadata,
 )
 from wallet_bridge.ports import (
+    AccessTokenStore,
     CredentialState,
     HolderKey,
+    NonceStore,
     NotificationEvent,
+    NotificationStore,
     OfferableCredential,
+    OfferStore,
 )
 from wallet_bridge.routes import build_wallet_bridge_router
 from wallet_bridge.service import WalletBridge, WalletBridgeSettings
@@ -131,8 +135,18 @@ class Bridge:
     discovery: FakeDiscovery
 
 
-def make_bridge(*, allow_draft13: bool = False, discovery: bool = True) -> Bridge:
-    clock = FakeClock()
+def make_bridge(
+    *,
+    allow_draft13: bool = False,
+    discovery: bool = True,
+    clock: FakeClock | None = None,
+    offers: OfferStore | None = None,
+    tokens: AccessTokenStore | None = None,
+    nonces: NonceStore | None = None,
+    notifications: NotificationStore | None = None,
+) -> Bridge:
+    """A bridge on in-memory stores, unless others (on ``clock``) are given."""
+    clock = clock or FakeClock()
     source = FakeSource()
     source.credentials["cred-1"] = OfferableCredential("cred-1", ALL_CONFIGURATIONS)
     source.credentials["cred-2"] = OfferableCredential("cred-2", ALL_CONFIGURATIONS)
@@ -142,10 +156,10 @@ def make_bridge(*, allow_draft13: bool = False, discovery: bool = True) -> Bridg
     service = WalletBridge(
         CredentialIssuerMetadata(ISSUER),
         source,
-        offers=InMemoryOfferStore(clock),
-        tokens=InMemoryAccessTokenStore(clock),
-        nonces=InMemoryNonceStore(clock),
-        notifications=InMemoryNotificationStore(clock),
+        offers=offers or InMemoryOfferStore(clock),
+        tokens=tokens or InMemoryAccessTokenStore(clock),
+        nonces=nonces or InMemoryNonceStore(clock),
+        notifications=notifications or InMemoryNotificationStore(clock),
         deferred=deferred,
         on_notification=events.append,
         jwt_vc_issuer=providers if discovery else None,

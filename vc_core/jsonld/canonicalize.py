@@ -16,8 +16,6 @@ Both refuse unsafe documents (see :mod:`vc_core.jsonld.safe_mode`); pyld is the 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -30,6 +28,7 @@ from vc_core.errors import ContextNotAllowedError, MalformedInputError, UnsafeJs
 from vc_core.jsonld.loader import PinnedDocumentLoader, default_loader
 from vc_core.jsonld.safe_mode import check_expanded, check_values
 from vc_core.jsonld.shapes import RdfTemplate, Shape, shape_of
+from vc_core.memo import LruMemo
 
 __all__ = [
     "Canonicalizer",
@@ -168,26 +167,6 @@ class _ShapeVerdict:
     """The template's own RDFC-1.0 (:meth:`RdfTemplate.canonical_nquads`) reproduced pyld."""
 
 
-class _ShapeCache:
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, _ShapeVerdict] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> _ShapeVerdict | None:
-        with self._lock:
-            verdict = self._entries.get(key)
-            if verdict is not None:
-                self._entries.move_to_end(key)
-            return verdict
-
-    def put(self, key: str, verdict: _ShapeVerdict) -> None:
-        with self._lock:
-            self._entries[key] = verdict
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
 class OxigraphCanonicalizer:
     """RDFC-1.0 on pyoxigraph, held to pyld document shape by document shape.
 
@@ -215,7 +194,7 @@ class OxigraphCanonicalizer:
     ) -> None:
         self._loader = loader or default_loader()
         self._reference = PyldCanonicalizer(self._loader)
-        self._shapes = _ShapeCache(shape_cache_size)
+        self._shapes: LruMemo[str, _ShapeVerdict] = LruMemo(shape_cache_size)
         self._inlined: dict[str, Any] = {}
 
     # -- contexts -----------------------------------------------------------------------------

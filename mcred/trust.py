@@ -107,26 +107,29 @@ class LocalAllianceRegistries:
         if kept is not None and 0 <= now - kept.read_at < self._recheck:
             return kept.registries
         revisions = tuple(sorted(self._publisher.revisions().items()))
-        with self._lock:
-            kept = self._kept
-            if kept is not None and kept.revisions == revisions:
+        kept = self._kept
+        if kept is not None and kept.revisions == revisions:
+            with self._lock:
                 self._kept = _Kept(revisions, kept.registries, now)
-                return kept.registries
-            # built from what the catalogue holds now: at least as new as ``revisions`` (a
-            # change in between gives a new revision, so the next read builds again)
-            registries: list[AllianceRegistry] = []
-            complete = True
-            for alliance, _ in revisions:
-                try:
-                    subject = self._publisher.subject(alliance)
-                except NotFound:  # removed since its revision was read
-                    complete = False
-                    continue
-                registries.append(AllianceRegistry.parse(subject))
-            built = tuple(registries)
-            if complete:
+            return kept.registries
+        # built from what the catalogue holds now: at least as new as ``revisions`` (a change
+        # in between gives a new revision, so the next read builds again). Built outside the
+        # lock: resolving a partner's DID may fetch it, and no verification may wait on
+        # another's fetch (one on the event loop would stall it; two threads may both build)
+        registries: list[AllianceRegistry] = []
+        complete = True
+        for alliance, _ in revisions:
+            try:
+                subject = self._publisher.subject(alliance)
+            except NotFound:  # removed since its revision was read
+                complete = False
+                continue
+            registries.append(AllianceRegistry.parse(subject))
+        built = tuple(registries)
+        if complete:
+            with self._lock:
                 self._kept = _Kept(revisions, built, now)
-            return built
+        return built
 
 
 @dataclass(frozen=True)

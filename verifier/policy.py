@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_CRYPTOSUITES",
     "DEFAULT_JWS_ALGS",
     "DEFAULT_MAX_INPUT_BYTES",
+    "REMEMBERED_LIST_BYTES",
     "VerificationOptions",
     "VerifierPolicy",
 ]
@@ -39,6 +40,10 @@ DEFAULT_JWS_ALGS = frozenset({"EdDSA", "ES256"})
 """RFC 8037 EdDSA (Ed25519) and RFC 7518 ES256 (P-256), specs.md §3.1 and decision D3."""
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_MAX_INPUT_BYTES = 256 * 1024
+REMEMBERED_LIST_BYTES = 512 * 1024
+"""The largest decoded status list the verifier remembers across verifications (2,097,152
+two-bit entries; mcred's own lists of up to 1,048,576 entries take half of it): anyone can sign
+a huge list, so larger ones are decoded again each time rather than kept."""
 """Largest credential or presentation verified (serialized JSON or compact JWT, UTF-8)."""
 
 

@@ -40,6 +40,7 @@ draft-ietf-oauth-status-list).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,6 +77,7 @@ from verifier.issuer_metadata import (
     issuer_key,
     jwt_vc_issuer_metadata_url,
 )
+from verifier.policy import REMEMBERED_LIST_BYTES
 from verifier.ports import StatusListRetrievalError
 from verifier.proofs import KeyLog, guarded_key_resolver
 from verifier.report import Check, CheckName
@@ -445,14 +447,17 @@ class VerifiedStatusTokens:
     One list's token answers for thousands of Referenced Tokens until it is re-signed; verifying
     its JWS and inflating its ``status_list`` again each time is most of what the ``status``
     check of an SD-JWT VC costs. An entry is keyed by everything the outcome depends on: the
-    exact token, the key that verified it, the allowed algorithms and the ``uri`` it must be
-    for; the time step (``exp``/``nbf``) is checked again on every use. Only tokens that
-    verified are kept (no cache of failures an attacker could fill), at most ``size`` of them,
-    least recently used first out (:class:`~vc_core.memo.LruMemo`). Thread-safe.
+    exact token (its SHA-256), the key that verified it, the allowed algorithms and the ``uri``
+    it must be for; the time step (``exp``/``nbf``) is checked again on every use. Only tokens
+    that verified are kept (no cache of failures an attacker could fill), and only when their
+    decoded list takes at most ``max_list_bytes`` (anyone can sign a token of a huge list): at
+    most ``size`` of them, least recently used first out (:class:`~vc_core.memo.LruMemo`), so
+    at most ``size * max_list_bytes`` of memory. Thread-safe.
     """
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 32, *, max_list_bytes: int = REMEMBERED_LIST_BYTES) -> None:
         self._entries: LruMemo[Hashable, StatusListTokenResult] = LruMemo(size)
+        self._max_list_bytes = max_list_bytes
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -470,7 +475,8 @@ class VerifiedStatusTokens:
     ) -> StatusListTokenResult:
         """:func:`~vc_core.status_token.verify_status_list_token`, from memory when this token
         verified before with this key, these algorithms and this ``uri``."""
-        entry = (token, key, frozenset(allowed_algs), expected_uri)
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        entry = (digest, key, frozenset(allowed_algs), expected_uri)
         known = self._entries.get(entry)
         if known is None:
             result = verify_status_list_token(
@@ -482,7 +488,8 @@ class VerifiedStatusTokens:
                 leeway=leeway,
                 parsed=parsed,
             )
-            if result.verified:
+            statuses = result.status_list
+            if result.verified and statuses is not None and statuses.nbytes <= self._max_list_bytes:
                 self._entries.put(entry, result)
             return result
         outside = token_time_failure(known.claims or {}, now=now, leeway=leeway)

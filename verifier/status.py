@@ -24,6 +24,7 @@ once per verification (a presentation's credentials often share them).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from vc_core.memo import LruMemo
 from vc_core.status import BitstringStatusList, BitstringStatusListEntry, StatusPurpose
 from verifier.checks import id_of, validity
 from verifier.formats import types_of
+from verifier.policy import REMEMBERED_LIST_BYTES
 from verifier.ports import StatusListClient, StatusListRetrievalError
 from verifier.proofs import ProofOutcome
 from verifier.report import Check, CheckName, CheckStatus, ReportWarning, mcred_problem
@@ -108,14 +110,15 @@ class DecodedStatusLists:
 
     One list answers for thousands of credentials until it changes; inflating its
     ``encodedList`` again for each is a good part of what the ``status`` check costs. An entry
-    is keyed by everything decoding depends on: the exact ``encodedList`` and the subject's
-    ``type``, the entry's ``statusSize`` and the verifier's limits. Only lists that decoded are
-    kept, at most ``size`` (least recently used first out); a list handed out is shared and
-    only read. Thread-safe.
+    is keyed by everything decoding depends on: the exact ``encodedList`` (its SHA-256) and the
+    subject's ``type``, the entry's ``statusSize`` and the verifier's limits. Only lists that
+    decoded into at most ``max_list_bytes`` are kept, at most ``size`` of them (least recently
+    used first out); a list handed out is shared and only read. Thread-safe.
     """
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, *, max_list_bytes: int = REMEMBERED_LIST_BYTES) -> None:
         self._lists: LruMemo[Hashable, BitstringStatusList] = LruMemo(size)
+        self._max_list_bytes = max_list_bytes
 
     def __len__(self) -> int:
         return len(self._lists)
@@ -131,15 +134,16 @@ class DecodedStatusLists:
         """:meth:`BitstringStatusList.from_credential_subject`, from memory when this very list
         decoded before under the same terms."""
         encoded, types = subject.get("encodedList"), subject.get("type")
-        kinds = tuple(types) if isinstance(types, list) else types
-        if not isinstance(encoded, str) or not isinstance(kinds, Hashable):
+        kinds = tuple(types) if isinstance(types, list) else (types,)
+        if not isinstance(encoded, str) or not all(isinstance(kind, str) for kind in kinds):
             return BitstringStatusList.from_credential_subject(
                 subject,
                 status_size=status_size,
                 minimum_entries=minimum_entries,
                 max_decompressed_size=max_decompressed_size,
             )
-        key = (encoded, kinds, status_size, minimum_entries, max_decompressed_size)
+        digest = hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).digest()
+        key = (digest, kinds, status_size, minimum_entries, max_decompressed_size)
         decoded = self._lists.get(key)
         if decoded is None:
             decoded = BitstringStatusList.from_credential_subject(
@@ -148,7 +152,8 @@ class DecodedStatusLists:
                 minimum_entries=minimum_entries,
                 max_decompressed_size=max_decompressed_size,
             )
-            self._lists.put(key, decoded)
+            if decoded.nbytes <= self._max_list_bytes:
+                self._lists.put(key, decoded)
         return decoded
 
 

@@ -636,26 +636,30 @@ class SignedRegistryClient:
 
     def alliances(self) -> Sequence[AllianceRegistry]:
         now = self._clock()
-        with self._lock:
-            kept = self._kept
-            if kept is not None and now < kept[1] + self._refresh:
+        kept = self._kept
+        if kept is not None and now < kept[1] + self._refresh:
+            return (kept[0],)
+        # fetched outside the lock: no verification waits on another's fetch (two threads may
+        # both fetch when it is due; the fetcher's cache and timeouts bound that)
+        try:
+            registry, until = _verified_registry(
+                self._fetch(self._url),
+                resolver=self._resolver,
+                trust_anchors=self._anchors,
+                now=now,
+            )
+        except (TrustRegistryError, ModelValidationError) as exc:
+            if kept is not None and now <= kept[2]:
                 return (kept[0],)
-            try:
-                registry, until = _verified_registry(
-                    self._fetch(self._url),
-                    resolver=self._resolver,
-                    trust_anchors=self._anchors,
-                    now=now,
-                )
-            except (TrustRegistryError, ModelValidationError) as exc:
-                if kept is not None and now <= kept[2]:
-                    return (kept[0],)
-                raise TrustRegistryError(
-                    f"the trust registry at {self._url} is unavailable: {exc.message}",
-                    details={"url": self._url, **exc.details},
-                ) from exc
-            self._kept = (registry, now, until or now + self._max_stale)
-            return (registry,)
+            raise TrustRegistryError(
+                f"the trust registry at {self._url} is unavailable: {exc.message}",
+                details={"url": self._url, **exc.details},
+            ) from exc
+        with self._lock:
+            current = self._kept
+            if current is None or current[1] <= now:  # never replace a newer fetch
+                self._kept = (registry, now, until or now + self._max_stale)
+        return (registry,)
 
     def is_trusted_issuer(self, issuer: str) -> bool:
         try:

@@ -30,7 +30,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 
 from vc_core import json_codec
 
@@ -191,29 +191,49 @@ class SingleRead:
         return found
 
     def scalar(self, engine: Engine, parameters: Mapping[str, Any]) -> Any:
-        """The first column of the first row, or None when there is no row."""
+        """The first column of the first row, or None when there is no row.
+
+        A driver error comes out as SQLAlchemy would raise it (:class:`~sqlalchemy.exc.DBAPIError`
+        subclasses); a lost connection also invalidates the pool's older connections, as
+        SQLAlchemy does, so that the next checkout connects afresh."""
         sql, order = self._sql(engine)
         arguments: Any = (
             tuple(parameters[n] for n in order) if order is not None else dict(parameters)
         )
+        postgres = engine.dialect.name == "postgresql"
         connection = engine.raw_connection()
         try:
-            driver = connection.driver_connection
-            autocommit = engine.dialect.name == "postgresql"
-            if autocommit:
-                driver.autocommit = True  # type: ignore[union-attr]
-            try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql, arguments)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-            finally:
-                if autocommit:
-                    driver.autocommit = False  # type: ignore[union-attr]
+            return self._run(connection, sql, arguments, postgres=postgres)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            lost = engine.dialect.is_disconnect(exc, connection.dbapi_connection, None)
+            if lost:
+                engine.pool._invalidate(connection, exc)  # what Connection does on a disconnect
+            raise DBAPIError.instance(
+                sql,
+                arguments,
+                exc,
+                engine.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=engine.dialect,
+            ) from exc
         finally:
             connection.close()
+
+    @staticmethod
+    def _run(connection: Any, sql: str, arguments: Any, *, postgres: bool) -> Any:
+        driver = connection.driver_connection
+        if postgres:
+            driver.autocommit = True
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, arguments)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            if postgres and not driver.closed:
+                driver.autocommit = False
         return None if row is None else row[0]
 
 

@@ -420,8 +420,8 @@ class SqlNonceStore(_SqlStore):
         expires_at: datetime,
     ) -> bool:
         """The nonces deleted and the notification id upserted in one transaction (when
-        ``notifications`` is a :class:`SqlNotificationStore` on this engine); the deletes
-        before a refused nonce are committed, as :meth:`consume` one by one would."""
+        ``notifications`` is a :class:`SqlNotificationStore` on this engine), in sorted order;
+        the deletes before a refused nonce are committed, as :meth:`consume` one by one would."""
         if not (
             isinstance(notifications, SqlNotificationStore)
             and self._shares_database_with(notifications)
@@ -436,7 +436,9 @@ class SqlNonceStore(_SqlStore):
             )
         now = self._clock()
         with write_transaction(self._engine) as connection:
-            for nonce in nonces:
+            # in one order whatever the request's: two transactions deleting the same nonces
+            # (row locks on PostgreSQL) never wait on each other crosswise (a deadlock)
+            for nonce in sorted(nonces):
                 if connection.execute(_CONSUME_NONCE, {"nonce": nonce, "now": now}).first() is None:
                     return False
             notifications.write(connection, notification_id, credential_id, expires_at)

@@ -4,6 +4,8 @@ served for other verifiers to pin."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,10 @@ import httpx
 import pytest
 
 from mcred.app import DEV_ADMIN_TOKEN, create_app
+from mcred.http import NetworkNeeded, offline
 from mcred.settings import Settings
 from vc_core.jose import decode_unverified_header
+from verifier.trust import SignedRegistryClient, TrustRegistryError
 
 ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
 ISSUANCE: dict[str, Any] = {
@@ -85,3 +89,34 @@ async def test_the_alliance_registry_is_published_signed(client: httpx.AsyncClie
     )
     assert again.status_code == 304
     assert (await client.get("/alliances/nowhere/registry")).status_code == 404
+
+
+def test_a_registry_fetch_in_progress_never_holds_up_an_offline_verification() -> None:
+    """The signed registry is fetched outside its lock: a verification on the event loop
+    (mcred.http.offline) asks the fetcher itself, which says NetworkNeeded at once, instead of
+    waiting for another thread's slow fetch."""
+    started, release = threading.Event(), threading.Event()
+
+    def fetch(url: str) -> str:
+        if threading.current_thread() is threading.main_thread():  # the offline attempt
+            raise NetworkNeeded(url)  # (as the fetcher answers under offline() on a miss)
+        started.set()
+        release.wait(5)
+        raise TrustRegistryError("unavailable")
+
+    class NoDids:
+        def resolve(self, did: str) -> dict[str, Any]:
+            raise AssertionError("nothing to resolve")
+
+    client = SignedRegistryClient(
+        "https://registry.example/r", fetch, resolver=NoDids(), trust_anchors=["did:web:a.example"]
+    )
+    worker = threading.Thread(target=lambda: client.is_trusted_issuer("did:web:x.example"))
+    worker.start()
+    assert started.wait(5)
+    begun = time.monotonic()
+    with pytest.raises(NetworkNeeded), offline():
+        client.alliances()
+    assert time.monotonic() - begun < 1.0
+    release.set()
+    worker.join()

@@ -4,11 +4,13 @@ leaving the pooled connection as it found it."""
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal_column, select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from mcred.storage.sql import SingleRead, read_transaction, write_transaction
+from mcred.storage.sql import SingleRead, create_engine_for, read_transaction, write_transaction
 from mcred.storage.tables import StatusListRow
 from tests.storage.conftest import Backend
 
@@ -60,3 +62,34 @@ def test_the_pooled_connection_still_runs_transactions_afterwards(sql_backend: B
             assert connection.driver_connection.autocommit is False  # type: ignore[union-attr]
         finally:
             connection.close()
+
+
+@pytest.mark.services
+def test_connections_the_server_dropped_fail_once_and_are_replaced(pg_database: str) -> None:
+    """Like SQLAlchemy's own statements: the read that meets a dropped connection fails (as a
+    SQLAlchemy DBAPIError, the connection marked invalidated), the pool's older connections are
+    discarded with it, and the next read connects afresh."""
+    engine = create_engine_for(pg_database)
+    admin = create_engine_for(pg_database)
+    one = SingleRead(select(literal_column("1")))
+    try:
+        held = [engine.raw_connection() for _ in range(3)]  # three pooled connections
+        pids = []
+        for pooled in held:
+            cursor = pooled.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            row = cursor.fetchone()
+            assert row is not None
+            pids.append(row[0])
+            pooled.close()
+        with admin.connect() as connection:
+            for pid in pids:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+        with pytest.raises(DBAPIError) as failed:
+            one.scalar(engine, {})
+        assert failed.value.connection_invalidated
+        assert [one.scalar(engine, {}) for _ in range(4)] == [1, 1, 1, 1]
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -99,3 +99,22 @@ def test_the_verifier_reads_a_changed_list_at_once(decodes: list[int]) -> None:
     report = verifier.verify_credential(credential)
     assert report.check("status").code == "revoked"
     assert decodes == [2, 2]
+
+
+def test_a_list_larger_than_the_budget_is_decoded_each_time(decodes: list[int]) -> None:
+    memory = DecodedStatusLists(max_list_bytes=131_072 * 2 // 8 - 1)  # one byte short
+    for _ in range(2):
+        assert memory.decode(_subject({7: 2}), status_size=2, **LIMITS).get(7) == 2
+    assert decodes == [2, 2]
+    assert len(memory) == 0
+    kept = DecodedStatusLists(max_list_bytes=131_072 * 2 // 8)
+    for _ in range(2):
+        kept.decode(_subject(), status_size=2, **LIMITS)
+    assert len(kept) == 1
+
+
+def test_a_type_with_an_object_in_it_is_decoded_without_the_memory() -> None:
+    memory = DecodedStatusLists()
+    subject = {**_subject({7: 1}), "type": ["BitstringStatusList", {"a": 1}]}
+    assert memory.decode(subject, status_size=2, **LIMITS).get(7) == 1  # no TypeError
+    assert len(memory) == 0

@@ -134,3 +134,12 @@ def test_a_republished_list_is_read_at_once(calls: list[str]) -> None:
     assert not report.verified
     assert report.check("status").code == "revoked"
     assert len(calls) == 2
+
+
+def test_a_token_of_a_list_over_the_budget_is_verified_each_time(calls: list[str]) -> None:
+    memo = VerifiedStatusTokens(max_list_bytes=1024 * 2 // 8 - 1)  # the list has 1,024 2-bit
+    token = _status_token()
+    assert _verify(memo, token).verified
+    assert _verify(memo, token).verified
+    assert calls == [token, token]
+    assert len(memo) == 0

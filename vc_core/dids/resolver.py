@@ -19,6 +19,7 @@ are :class:`~vc_core.errors.DidError`. ``details["error"]`` names the case (``in
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -157,7 +158,8 @@ def resolve_verification_method(
 
 
 _METHODS: LruMemo[tuple[bytes, str, str, Relationship], VerificationMethod] = LruMemo(512)
-"""Verification methods found before, by the exact JSON of the document they were read from:
+"""Verification methods found before, by the exact JSON of the document they were read from
+(its SHA-256, so that large documents cost no memory here):
 parsing a DID document and decoding its keys is most of what resolving a key costs, and the
 same few documents come back in thousands of verifications."""
 
@@ -178,7 +180,7 @@ def _method_for(
         text = orjson.dumps(raw, option=_PLAIN_JSON_ONLY)
     except TypeError:  # not plain JSON data: parsed (and refused) as it is, never kept
         return DidDocument.parse(raw, did=did).verification_method_for(vm_id, wanted)
-    key = (text, did, vm_id, wanted)
+    key = (hashlib.sha256(text).digest(), did, vm_id, wanted)  # a digest: entries stay small
     method = _METHODS.get(key)
     if method is None:
         method = DidDocument.parse(raw, did=did).verification_method_for(vm_id, wanted)

@@ -32,6 +32,11 @@ class PackedStatuses:
     def __len__(self) -> int:
         return len(self._buffer) * 8 // self._width
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes the decoded statuses take in memory."""
+        return len(self._buffer)
+
     def _locate(self, index: int) -> tuple[int, int]:
         if not 0 <= index < len(self):
             raise StatusRangeError(

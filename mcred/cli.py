@@ -40,7 +40,7 @@ from issuer.cohort import (
     RowState,
 )
 from issuer.errors import IssuerError
-from mcred.app import Services, build_services, create_app
+from mcred.app import Services, build_services, create_app, freeze_start_up_objects
 from mcred.certificate import (
     MAX_PDF_BYTES,
     SUPPORTED_LANGUAGES,
@@ -179,6 +179,7 @@ def serve(
     if settings.seed_demo:
         _show_demo_offer(services)
     if workers == 1:
+        freeze_start_up_objects()
         uvicorn.run(
             application, host=host, port=port, log_level="info", access_log=settings.access_log
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,8 @@ import httpx
 import pytest
 from starlette.routing import Match
 
-from mcred.app import create_app, create_worker_app
+import mcred.app
+from mcred.app import create_app, create_worker_app, freeze_start_up_objects
 from mcred.settings import Settings
 from vc_core.dids.document import DidDocument
 from vc_core.keys import KeyType, PrivateKey
@@ -102,9 +104,13 @@ def test_signing_key_is_never_in_repr() -> None:
 def test_worker_apps_skip_the_start_up_chores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``mcred serve --workers N``: the parent seeds; workers only migrate and serve."""
+    """``mcred serve --workers N``: the parent seeds; workers only migrate and serve (and
+    freeze what they built out of the garbage collector)."""
     monkeypatch.setenv("MCRED_DATA_DIR", str(tmp_path))
+    frozen: list[bool] = []
+    monkeypatch.setattr(mcred.app, "freeze_start_up_objects", lambda: frozen.append(True))
     worker = create_worker_app()
+    assert frozen == [True]
     services = worker.state.services
     assert services.issuer.alliance_ids() == []
     assert services.api_key_store.list_keys() == []
@@ -130,3 +136,12 @@ def test_every_endpoint_is_matched_by_exactly_one_router(settings: Settings) -> 
         scope = {"type": "http", "path": path, "method": method, "root_path": ""}
         full = [r for r in app.router.routes if r.matches(dict(scope))[0] is Match.FULL]
         assert len(full) == 1, (method, path, full)
+
+
+def test_start_up_objects_are_frozen_out_of_the_collector() -> None:
+    assert gc.get_freeze_count() == 0
+    try:
+        freeze_start_up_objects()
+        assert gc.get_freeze_count() > 1000  # every object alive now
+    finally:
+        gc.unfreeze()  # this test process builds many apps: hand everything back

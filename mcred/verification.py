@@ -67,6 +67,7 @@ from verifier.service import Verifier
 from wallet_bridge.metadata import JwtVcIssuer
 
 __all__ = [
+    "INLINE_MAX_BYTES",
     "ISSUER_METADATA_ACCEPT",
     "OWN_ISSUER_METADATA_TTL",
     "STATUS_LIST_ACCEPT",
@@ -82,14 +83,23 @@ STATUS_LIST_ACCEPT = "application/vc, application/vc+ld+json, application/json"
 _T = TypeVar("_T")
 
 
-async def run_offline_first(call: Callable[[], _T]) -> _T:
-    """``call()`` on the event loop with the fetcher :func:`~mcred.http.offline`; when it would
-    need the network, ``call()`` again, from the start, in a worker thread (module doc)."""
-    try:
-        with offline():
-            return call()
-    except NetworkNeeded:
-        return await run_in_threadpool(call)
+INLINE_MAX_BYTES = 64 * 1024
+"""The largest request body :func:`run_offline_first` verifies on the event loop (a credential,
+or a presentation of two or three): a larger one (a presentation of many credentials) goes to
+a worker thread, where it shares the CPU with the requests behind it instead of holding them."""
+
+
+async def run_offline_first(call: Callable[[], _T], *, size: int) -> _T:
+    """``call()`` on the event loop with the fetcher :func:`~mcred.http.offline` when the body
+    has at most :data:`INLINE_MAX_BYTES`; when it would need the network, ``call()`` again,
+    from the start, in a worker thread (module doc). Larger bodies go to the thread at once."""
+    if size <= INLINE_MAX_BYTES:
+        try:
+            with offline():
+                return call()
+        except NetworkNeeded:
+            pass
+    return await run_in_threadpool(call)
 
 
 ISSUER_METADATA_ACCEPT = "application/json"

@@ -113,10 +113,6 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _parse(request: Request, model: type[_Body], limit: int) -> _Body:
-    return _validate(await read_capped_body(request, limit), model)
-
-
 def _validate(raw: bytes, model: type[_Body]) -> _Body:
     data = load_json(raw, what="the request body")
     try:
@@ -199,15 +195,16 @@ _INPUT_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class VerificationRunner(Protocol):
-    """Runs one verification (a blocking call) for an endpoint: by default in a worker thread
-    (:func:`~fastapi.concurrency.run_in_threadpool`), so that the event loop never waits on a
-    DID or status list fetch; the composition root may pass a runner that verifies on the
-    event loop when nothing has to be fetched (:func:`mcred.verification.run_offline_first`)."""
+    """Runs one verification (a blocking call) of a request body of ``size`` bytes for an
+    endpoint: by default in a worker thread (:func:`~fastapi.concurrency.run_in_threadpool`),
+    so that the event loop never waits on a DID or status list fetch; the composition root may
+    pass a runner that verifies small bodies on the event loop when nothing has to be fetched
+    (:func:`mcred.verification.run_offline_first`)."""
 
-    def __call__(self, call: Callable[[], _Result]) -> Awaitable[_Result]: ...
+    def __call__(self, call: Callable[[], _Result], *, size: int) -> Awaitable[_Result]: ...
 
 
-def _in_threadpool(call: Callable[[], _Result]) -> Awaitable[_Result]:
+def _in_threadpool(call: Callable[[], _Result], *, size: int) -> Awaitable[_Result]:
     return run_in_threadpool(call)
 
 
@@ -261,7 +258,7 @@ def build_verifier_router(
         try:
             raw = await read_capped_body(request, max_body_bytes)
             body = _validate(raw, VerifyRequest)
-            result = await run(partial(run_verify, body, len(raw)))
+            result = await run(partial(run_verify, body, len(raw)), size=len(raw))
         except MalformedInputError as exc:
             return _problem(exc)
         return _report_json(result)
@@ -271,8 +268,9 @@ def build_verifier_router(
     ) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             try:
-                body = await _parse(request, model, max_body_bytes)
-                report = await run(partial(verify_body, body))
+                raw = await read_capped_body(request, max_body_bytes)
+                body = _validate(raw, model)
+                report = await run(partial(verify_body, body), size=len(raw))
             except MalformedInputError as exc:
                 return _vc_api_error(exc)
             return _vc_api_result(report)

@@ -37,7 +37,7 @@ from mcred.http import (
 from mcred.http_cache import CacheControl, freshness_lifetime
 from mcred.http_guard import address_block_reason
 from mcred.settings import Settings
-from mcred.verification import run_offline_first
+from mcred.verification import INLINE_MAX_BYTES, run_offline_first
 
 PUBLIC = "93.184.216.34"
 PUBLIC_2 = "2606:2800:220:1:248:1893:25c8:1946"
@@ -932,10 +932,13 @@ async def test_run_offline_first_verifies_on_the_loop_until_the_network_is_neede
         ran.append(threading.get_ident() == loop_thread)
         return fetcher.fetch("https://data.example/did.json").status
 
-    assert await run_offline_first(verify) == 200
+    assert await run_offline_first(verify, size=1000) == 200
     assert ran == [True, False]  # stopped on the loop, done in a thread
     assert len(web.requests) == 1
     ran.clear()
-    assert await run_offline_first(verify) == 200
+    assert await run_offline_first(verify, size=1000) == 200
     assert ran == [True]  # cached: on the loop only
     assert len(web.requests) == 1
+    ran.clear()  # a large body (a presentation of many credentials) goes to a thread at once
+    assert await run_offline_first(verify, size=INLINE_MAX_BYTES + 1) == 200
+    assert ran == [False]
